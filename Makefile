@@ -1,0 +1,33 @@
+# Short verbs for the course. Each one sets up the virtual environment first if it is missing or out of date.
+#   make lab       open the student notebooks in JupyterLab
+#   make test      run the whole test suite (helpers, lessons in smoke mode, the nbgrader chain)
+#   make release   regenerate notebooks/ (student copies) from solutions/ with nbgrader
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LESSONS := $(notdir $(wildcard solutions/[0-9]*))
+
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: lab test release clean-venv
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[course,test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+release: $(STAMP)
+	mkdir -p grading
+	for lesson in $(LESSONS); do $(BIN)/nbgrader generate_assignment $$lesson --force || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,93 @@
+"""Figures the lessons share. Each function returns a closed matplotlib figure.
+
+A returned figure shows once when it is the last expression of a notebook cell (or via ``display(fig)``), and
+nothing piles up in pyplot's list of open figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from sklearn.decomposition import PCA
+from torchvision.utils import make_grid
+
+DIGIT_COLOURS = "tab10"
+
+
+def _grid(images: torch.Tensor, nrow: int) -> np.ndarray:
+    images = images.detach().float().cpu().clamp(0, 1)
+    if images.dim() == 3:  # (N, H, W) -> (N, 1, H, W)
+        images = images.unsqueeze(1)
+    grid = make_grid(images, nrow=nrow, padding=2, pad_value=1.0)
+    return grid.permute(1, 2, 0).numpy()
+
+
+def _finish(fig: Figure) -> Figure:
+    plt.close(fig)
+    return fig
+
+
+def show_images(images: torch.Tensor, nrow: int = 10, title: str | None = None, scale: float = 0.8) -> Figure:
+    """A grid of images ``(N, 1, H, W)`` in [0, 1], ``nrow`` per row."""
+    rows = -(-len(images) // nrow)
+    fig, ax = plt.subplots(figsize=(scale * min(nrow, len(images)), scale * rows + (0.4 if title else 0)))
+    ax.imshow(_grid(images, nrow), cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return _finish(fig)
+
+
+def image_rows(rows: Mapping[str, torch.Tensor], n: int = 10, scale: float = 0.8) -> Figure:
+    """Rows of images with a label each, e.g. ``{"original": x, "reconstruction": x_hat}``; the first ``n`` of each."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(scale * n, scale * len(rows) + 0.2), squeeze=False)
+    for ax, (label, images) in zip(axes[:, 0], rows.items()):
+        ax.imshow(_grid(images[:n], nrow=n), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    return _finish(fig)
+
+
+def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, dims: int = 2, title: str | None = None) -> Figure:
+    """Codes ``(N, D)`` projected on their first ``dims`` (2 or 3) principal components, coloured by digit."""
+    if dims not in (2, 3):
+        raise ValueError(f"dims must be 2 or 3; got {dims}.")
+    codes = codes.detach().float().cpu().reshape(len(codes), -1).numpy()
+    labels = labels.detach().cpu().numpy()
+    if codes.shape[1] < dims:
+        raise ValueError(f"codes have {codes.shape[1]} dimension(s); a {dims}-D plot needs at least {dims}.")
+    pca = PCA(n_components=dims).fit(codes)
+    points = pca.transform(codes)
+    fig = plt.figure(figsize=(6.5, 5.5))
+    ax = fig.add_subplot(projection="3d" if dims == 3 else None)
+    scatter = ax.scatter(*points.T, c=labels, cmap=DIGIT_COLOURS, vmin=-0.5, vmax=9.5, s=4, alpha=0.7)
+    axis_names = [f"PC{i + 1} ({share:.0%} of variance)" for i, share in enumerate(pca.explained_variance_ratio_)]
+    ax.set_xlabel(axis_names[0])
+    ax.set_ylabel(axis_names[1])
+    if dims == 3:
+        ax.set_zlabel(axis_names[2])
+    fig.colorbar(scatter, ax=ax, ticks=range(10), label="digit", shrink=0.8)
+    ax.set_title(title or f"{codes.shape[1]}-D codes, first {dims} principal components")
+    return _finish(fig)
+
+
+def loss_curves(curves: Mapping[str, Sequence[float]], ylabel: str = "loss", xlabel: str = "epoch",
+                logy: bool = False) -> Figure:
+    """One line per named curve, e.g. ``{"train": [...], "test": [...]}``, against epochs 1, 2, ..."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return _finish(fig)

@@ -1,0 +1,69 @@
+"""The smoke switch: one place that decides how much training a notebook does.
+
+Full mode is the default for students. Smoke mode shrinks every lesson to a few seconds of training so that the
+notebooks can run under the tests, CI and nbgrader. It is on when ``COURSE_SMOKE`` is set to a true value, or,
+when ``COURSE_SMOKE`` is unset, whenever nbgrader executes the notebook (nbgrader sets ``NBGRADER_EXECUTION``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+SMOKE_VARIABLE = "COURSE_SMOKE"
+NBGRADER_VARIABLE = "NBGRADER_EXECUTION"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+# What smoke mode keeps of a lesson: one pass over a small slice of the data.
+SMOKE_EPOCHS = 1
+SMOKE_TRAIN_IMAGES = 1024
+SMOKE_TEST_IMAGES = 512
+
+
+def smoke_mode() -> bool:
+    """Whether notebooks should train in the short smoke mode (see the module docstring)."""
+    value = os.environ.get(SMOKE_VARIABLE)
+    if value is None:
+        return bool(os.environ.get(NBGRADER_VARIABLE))
+    value = value.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{SMOKE_VARIABLE} must be 1 or 0 (also true/false, yes/no, on/off); got {value!r}.")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much a notebook trains: epochs, batch size, and how many images of each split it uses.
+
+    ``train_images`` and ``test_images`` are ``None`` when the whole split is used.
+    """
+
+    epochs: int
+    batch_size: int
+    train_images: int | None
+    test_images: int | None
+    smoke: bool
+
+    def batches_per_epoch(self, n_images: int) -> int:
+        """Number of optimiser steps one epoch over ``n_images`` images takes (the last batch may be short)."""
+        return -(-n_images // self.batch_size)
+
+    def __str__(self) -> str:
+        mode = "smoke mode (a quick check, not a real run)" if self.smoke else "full mode"
+        train = "all" if self.train_images is None else f"{self.train_images:,}"
+        test = "all" if self.test_images is None else f"{self.test_images:,}"
+        return (f"{mode}: {self.epochs} epoch(s), batch size {self.batch_size}, "
+                f"{train} training images, {test} test images")
+
+
+def sizes(epochs: int, batch_size: int = 128) -> Sizes:
+    """The sizes a lesson trains with: the given full-mode ``epochs`` on all data, or the smoke-mode slice."""
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be positive; got epochs={epochs}, batch_size={batch_size}.")
+    if smoke_mode():
+        return Sizes(SMOKE_EPOCHS, batch_size, SMOKE_TRAIN_IMAGES, SMOKE_TEST_IMAGES, smoke=True)
+    return Sizes(epochs, batch_size, None, None, smoke=False)

@@ -1,0 +1,71 @@
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from helpers import plots  # noqa: E402
+
+
+def rendered(fig: Figure) -> Figure:
+    """The figure, after checking that it is closed (no pyplot build-up) and that it renders."""
+    assert isinstance(fig, Figure)
+    assert fig.number not in plt.get_fignums()
+    fig.savefig(io.BytesIO(), format="png")
+    return fig
+
+
+def test_show_images_lays_out_a_grid():
+    fig = rendered(plots.show_images(torch.rand(23, 1, 28, 28), nrow=10, title="digits"))
+    (ax,) = fig.axes
+    assert ax.get_title() == "digits"
+    grid = ax.get_images()[0].get_array()
+    assert grid.shape[:2] == (3 * 30 + 2, 10 * 30 + 2)  # 3 rows, 10 columns, 2-pixel padding
+
+
+def test_show_images_accepts_images_without_a_channel_and_clamps():
+    fig = rendered(plots.show_images(torch.randn(4, 28, 28) * 3, nrow=4))
+    grid = fig.axes[0].get_images()[0].get_array()
+    assert grid.min() >= 0 and grid.max() <= 1
+
+
+def test_image_rows_labels_each_row():
+    rows = {"original": torch.rand(12, 1, 28, 28), "reconstruction": torch.rand(12, 1, 28, 28)}
+    fig = rendered(plots.image_rows(rows, n=5))
+    assert [ax.get_ylabel() for ax in fig.axes] == ["original", "reconstruction"]
+    assert fig.axes[0].get_images()[0].get_array().shape[1] == 5 * 30 + 2
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_latent_scatter_projects_on_principal_components(dims):
+    codes = torch.randn(200, 8) * torch.tensor([5.0, 3, 1, 1, 1, 1, 1, 1])
+    labels = torch.arange(200) % 10
+    fig = rendered(plots.latent_scatter(codes, labels, dims=dims))
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("PC1 (") and "of variance" in ax.get_xlabel()
+    assert ax.get_ylabel().startswith("PC2 (")
+    if dims == 3:
+        assert ax.get_zlabel().startswith("PC3 (")
+    offsets = ax.collections[0].get_offsets()
+    assert len(offsets) == 200
+    assert "8-D codes" in ax.get_title()
+
+
+def test_latent_scatter_rejects_impossible_requests():
+    with pytest.raises(ValueError, match="dims must be 2 or 3"):
+        plots.latent_scatter(torch.randn(10, 5), torch.zeros(10), dims=4)
+    with pytest.raises(ValueError, match="codes have 2 dimension"):
+        plots.latent_scatter(torch.randn(10, 2), torch.zeros(10), dims=3)
+
+
+def test_loss_curves_draws_one_line_per_curve():
+    fig = rendered(plots.loss_curves({"train": [3, 2, 1], "test": [3.5, 2.5, 2]}, ylabel="MSE", logy=True))
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["train", "test"]
+    assert list(ax.get_lines()[0].get_xdata()) == [1, 2, 3]
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "MSE"
