@@ -77,16 +77,21 @@ def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, dims: int = 2, tit
     return _finish(fig)
 
 
-def loss_curves(curves: Mapping[str, Sequence[float]], ylabel: str = "loss", xlabel: str = "epoch",
-                logy: bool = False) -> Figure:
-    """One line per named curve, e.g. ``{"train": [...], "test": [...]}``, against epochs 1, 2, ..."""
+def curves(lines: Mapping[str, Sequence[float]], x: Sequence[float] | None = None, xlabel: str = "epoch",
+           ylabel: str = "loss", logy: bool = False, title: str | None = None) -> Figure:
+    """One line per named series, e.g. ``{"train": [...], "test": [...]}``, against ``x`` (default 1, 2, 3, ...)."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for name, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=name)
+    for name, values in lines.items():
+        xs = np.arange(1, len(values) + 1) if x is None else np.asarray(x)
+        if len(xs) != len(values):
+            raise ValueError(f"{name!r} has {len(values)} values but x has {len(xs)}.")
+        ax.plot(xs, values, marker="o" if len(values) < 30 else None, label=name)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()

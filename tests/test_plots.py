@@ -63,9 +63,17 @@ def test_latent_scatter_rejects_impossible_requests():
         plots.latent_scatter(torch.randn(10, 2), torch.zeros(10), dims=3)
 
 
-def test_loss_curves_draws_one_line_per_curve():
-    fig = rendered(plots.loss_curves({"train": [3, 2, 1], "test": [3.5, 2.5, 2]}, ylabel="MSE", logy=True))
+def test_curves_draws_one_line_per_series_against_epochs():
+    fig = rendered(plots.curves({"train": [3, 2, 1], "test": [3.5, 2.5, 2]}, ylabel="MSE", logy=True))
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.get_lines()] == ["train", "test"]
     assert list(ax.get_lines()[0].get_xdata()) == [1, 2, 3]
-    assert ax.get_yscale() == "log" and ax.get_ylabel() == "MSE"
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "MSE" and ax.get_xlabel() == "epoch"
+
+
+def test_curves_accepts_its_own_x_values_and_checks_their_number():
+    fig = rendered(plots.curves({"noisy": [20, 15]}, x=[0.1, 0.5], xlabel="noise factor", title="PSNR"))
+    assert list(fig.axes[0].get_lines()[0].get_xdata()) == [0.1, 0.5]
+    assert fig.axes[0].get_title() == "PSNR"
+    with pytest.raises(ValueError, match="'noisy' has 2 values but x has 3"):
+        plots.curves({"noisy": [20, 15]}, x=[0.1, 0.2, 0.3])

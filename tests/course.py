@@ -1,0 +1,71 @@
+"""What the tests need to know about the course's notebooks: where they are and how nbgrader marks their cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+SOLUTION_DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN_DELIMITERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+def source_path(lesson: str) -> Path:
+    return ROOT / "solutions" / lesson / f"{lesson}.ipynb"
+
+
+def release_path(lesson: str) -> Path:
+    return ROOT / "notebooks" / lesson / f"{lesson}.ipynb"
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def grading(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def solution_cells(notebook) -> list:
+    return [c for c in notebook.cells if c.cell_type == "code" and grading(c).get("solution")]
+
+
+def grade_cells(notebook) -> list:
+    return [c for c in notebook.cells if grading(c).get("grade") and not grading(c).get("solution")]
+
+
+def inside(source: str, delimiters: tuple[str, str]) -> list[str]:
+    """The lines strictly between each pair of delimiters."""
+    lines, keep = [], False
+    for line in source.splitlines():
+        if delimiters[0] in line:
+            keep = True
+        elif delimiters[1] in line:
+            keep = False
+        elif keep:
+            lines.append(line)
+    return lines
+
+
+def outside(source: str, *pairs: tuple[str, str]) -> list[str]:
+    """The lines outside every delimited block (the delimiter lines excluded)."""
+    lines, depth = [], 0
+    begins = {pair[0] for pair in pairs}
+    ends = {pair[1] for pair in pairs}
+    for line in source.splitlines():
+        if any(mark in line for mark in begins):
+            depth += 1
+        elif any(mark in line for mark in ends):
+            depth -= 1
+        elif depth == 0:
+            lines.append(line)
+    return lines
+
+
+def without_delimiters(source: str) -> str:
+    """A solution cell as a student who solved it would hand it in: the delimiter lines dropped."""
+    return "\n".join(line for line in source.splitlines() if SOLUTION_DELIMITERS[0] not in line
+                     and SOLUTION_DELIMITERS[1] not in line)

@@ -1,0 +1,125 @@
+"""Static checks of the lesson notebooks: clean sources, released copies that compile and reveal nothing."""
+
+import re
+import tomllib
+
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, SOLUTION_DELIMITERS, grade_cells, grading, inside, outside,
+                    read, release_path, solution_cells, source_path)
+
+MIN_SECRET_LENGTH = 6  # shorter lines (")", "pass") reveal nothing
+
+
+def test_the_course_has_its_first_lesson():
+    assert "01_autoencoder" in LESSONS
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_each_lesson_has_a_source_and_a_student_copy(lesson):
+    assert source_path(lesson).exists()
+    assert release_path(lesson).exists(), f"run `make release` to generate notebooks/{lesson}/"
+
+
+@pytest.mark.parametrize("path", [source_path(x) for x in LESSONS] + [release_path(x) for x in LESSONS],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_are_committed_clean_with_the_python3_kernel(path):
+    notebook = read(path)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"cell {cell.id} has outputs"
+            assert "execution" not in cell.metadata, f"cell {cell.id} has execution metadata"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_released_code_cell_compiles(lesson):
+    transform = TransformerManager().transform_cell
+    for cell in read(release_path(lesson)).cells:
+        if cell.cell_type == "code":
+            compile(transform(cell.source), f"{lesson}:{cell.id}", "exec")
+
+
+def _student_files():
+    """Every text file a student gets: the released notebooks' folders and the helpers package."""
+    files = [p for p in (ROOT / "notebooks").rglob("*") if p.is_file()]
+    return files + sorted((ROOT / "helpers").rglob("*.py"))
+
+
+def test_no_nbgrader_delimiter_reaches_students():
+    marks = SOLUTION_DELIMITERS + HIDDEN_DELIMITERS
+    for path in _student_files():
+        text = path.read_text(errors="replace")
+        for mark in marks:
+            assert mark not in text, f"{path.relative_to(ROOT)} contains {mark!r}"
+
+
+def _secrets(lesson):
+    """Lines of solution blocks and hidden tests that appear nowhere else in the source notebook."""
+    cells = [c.source for c in read(source_path(lesson)).cells]
+    public = {line.strip() for source in cells for line in outside(source, SOLUTION_DELIMITERS, HIDDEN_DELIMITERS)}
+    secret = set()
+    for source in cells:
+        for line in inside(source, SOLUTION_DELIMITERS) + inside(source, HIDDEN_DELIMITERS):
+            line = line.strip()
+            if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#") and line not in public:
+                secret.add(line)
+    return secret
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_no_solution_or_hidden_test_line_reaches_students(lesson):
+    secrets = _secrets(lesson)
+    assert secrets, "found no solution lines: are the delimiters still there?"
+    for path in _student_files():
+        lines = {line.strip() for line in path.read_text(errors="replace").splitlines()}
+        if path.suffix == ".ipynb":
+            lines = {line.strip() for cell in read(path).cells for line in cell.source.splitlines()}
+        leaked = secrets & lines
+        assert not leaked, f"{path.relative_to(ROOT)} reveals: {sorted(leaked)[:3]}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_exercise_has_a_stub_and_graded_visible_and_hidden_tests(lesson):
+    source, release = read(source_path(lesson)), read(release_path(lesson))
+    released = {c.id: c for c in release.cells}
+    solutions = solution_cells(source)
+    assert len(solutions) >= 3, "each lesson has at least three graded exercises"
+    for cell in solutions:
+        lines = cell.source.splitlines()
+        begin = next(i for i, line in enumerate(lines) if SOLUTION_DELIMITERS[0] in line)
+        assert "To Do" in lines[begin - 1], f"{cell.id}: write a '...  # To Do' line right above the solution"
+        assert "To Do" in released[cell.id].source
+        following = source.cells[source.cells.index(cell) + 1]
+        meta = grading(following)
+        assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, (
+            f"{cell.id}: the cell after an exercise must be its locked test cell with points")
+        visible = "\n".join(outside(following.source, HIDDEN_DELIMITERS))
+        assert re.search(r"\b(assert|checks\.check_\w+)\b", visible), f"{following.id}: no visible check"
+        assert inside(following.source, HIDDEN_DELIMITERS), f"{following.id}: no hidden tests"
+    assert all(grading(c).get("locked") for c in grade_cells(source))
+
+
+def test_nbgrader_is_configured_for_the_course_layout():
+    text = (ROOT / "nbgrader_config.py").read_text()
+    assert 'source_directory = "solutions"' in text and 'release_directory = "notebooks"' in text
+    assert 'code_stub = {"python": ""}' in text
+
+
+def test_grading_data_and_environments_are_ignored():
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    for entry in ("grading/", "data/", ".venv/"):
+        assert entry in ignored
+
+
+def test_environment_yml_lists_every_dependency_of_the_package():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    names = {re.split(r"[<>=!\[ ]", d)[0].lower() for d in wanted}
+    conda_names = {"torch": "pytorch"}
+    environment = (ROOT / "environment.yml").read_text()
+    listed = set(re.findall(r"^\s+- ([A-Za-z0-9_.-]+)", environment, flags=re.M))
+    missing = {conda_names.get(n, n) for n in names} - listed
+    assert not missing, f"environment.yml lacks {sorted(missing)}"
+    assert re.search(r"^\s+- -e \.$", environment, flags=re.M), "environment.yml should install the course package"
