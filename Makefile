@@ -8,6 +8,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LESSONS := $(notdir $(wildcard solutions/[0-9]*))
+# JupyterLab refuses to run as root (containers often do) unless told it may.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_FLAGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
