@@ -23,7 +23,8 @@ def check_shape(tensor: torch.Tensor, expected: Sequence[int | None], name: str 
     got = tuple(tensor.shape)
     expected = tuple(expected)
     if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected, got)):
-        shown = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ")"
+        sizes = ["any" if e is None else str(e) for e in expected]
+        shown = "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
         raise AssertionError(f"{name} has the wrong shape: expected {shown}, got {got}.{_hint(hint)}")
 
 

@@ -19,4 +19,33 @@ MISTAKES = {
             "PCA fitted on the test images",
             ".fit(train_pixels)", ".fit(test_pixels)"),
     },
+    "02_denoising": {
+        "ex1_add_gaussian_noise": (
+            "the noise clamped to [0, 1] before it is added, instead of clamping the noisy image",
+            "noise_factor * noise).clamp(0, 1)", "noise_factor * noise.clamp(0, 1))"),
+        "ex2_mask_pixels": (
+            "each pixel kept with probability p instead of dropped with probability p",
+            "torch.rand_like(images) >= p", "torch.rand_like(images) < p"),
+        "ex3_psnr": (
+            "PSNR with a data range of 255 for pixels in [0, 1]",
+            "torch.log10(1.0 / mse)", "torch.log10(255 ** 2 / mse)"),
+        "ex4_denoising_step": (
+            "the noisy images used as the target",
+            "F.mse_loss(model(noisy), images)", "F.mse_loss(model(noisy), noisy)"),
+    },
+    "03_kl_divergence": {
+        "ex1_kl_normal": (
+            "the factor 1/2 left out of the closed form",
+            "kl = 0.5 * (", "kl = ("),
+        "ex2_kl_to_standard_normal": (
+            "the mean over latent dimensions instead of the sum",
+            ".sum(dim=1)", ".mean(dim=1)"),
+        "ex3_reparameterise": (
+            "sampling with torch.normal, which passes no gradient to mu and logvar",
+            "mu + std * torch.randn_like(std)", "torch.normal(mu, std)"),
+        "ex4_vae_loss": (
+            "binary cross-entropy averaged over pixels instead of summed per image",
+            'F.binary_cross_entropy(reconstruction, images, reduction="sum") / len(images)',
+            "F.binary_cross_entropy(reconstruction, images)"),
+    },
 }

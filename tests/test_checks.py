@@ -21,6 +21,8 @@ def test_check_shape_says_what_was_expected_and_got(shape):
 def test_check_shape_names_wildcards_and_rejects_non_tensors():
     with pytest.raises(AssertionError, match=r"expected \(any, 3\), got \(2, 2\)"):
         checks.check_shape(torch.zeros(2, 2), (None, 3))
+    with pytest.raises(AssertionError, match=r"expected \(3,\), got \(4,\)"):
+        checks.check_shape(torch.zeros(4), (3,))
     with pytest.raises(AssertionError, match="should be a torch.Tensor; got list"):
         checks.check_shape([1, 2], (2,), "x")
 
