@@ -96,3 +96,30 @@ def curves(lines: Mapping[str, Sequence[float]], x: Sequence[float] | None = Non
     ax.legend()
     fig.tight_layout()
     return _finish(fig)
+
+
+def contour_map(values: torch.Tensor | np.ndarray, x: Sequence[float], y: Sequence[float], xlabel: str = "x",
+                ylabel: str = "y", levels: int | Sequence[float] = 10, label: str | None = None,
+                mark: tuple[float, float] | None = None, title: str | None = None) -> Figure:
+    """Filled, labelled contours of ``values`` (shape ``(len(y), len(x))``) over the grid ``x`` by ``y``.
+
+    ``levels`` is a number of levels or the levels themselves; ``label`` names the colour bar; ``mark`` draws a
+    point, e.g. a minimum.
+    """
+    values = values.detach().float().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if values.shape != (len(ys), len(xs)):
+        raise ValueError(f"values should have shape (len(y), len(x)) = ({len(ys)}, {len(xs)}); got {values.shape}.")
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    filled = ax.contourf(xs, ys, values, levels=levels, cmap="viridis")
+    lines = ax.contour(xs, ys, values, levels=filled.levels, colors="white", linewidths=0.6)
+    ax.clabel(lines, fontsize=8, fmt="%.3g")
+    fig.colorbar(filled, ax=ax, label=label or "")
+    if mark is not None:
+        ax.plot(*mark, marker="*", color="red", markersize=12, linestyle="none")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return _finish(fig)

@@ -41,10 +41,17 @@ def test_every_released_code_cell_compiles(lesson):
             compile(transform(cell.source), f"{lesson}:{cell.id}", "exec")
 
 
-def _student_files():
-    """Every text file a student gets: the released notebooks' folders and the helpers package."""
-    files = [p for p in (ROOT / "notebooks").rglob("*") if p.is_file()]
-    return files + sorted((ROOT / "helpers").rglob("*.py"))
+def _student_files(up_to: str | None = None):
+    """Text files students get: the helpers package and the released lessons' folders (up to lesson ``up_to``).
+
+    A later lesson may build on an earlier lesson's answers (its students have already solved them); it is the
+    lesson itself and the ones released before it that must not give its answers away.
+    """
+    files = sorted((ROOT / "helpers").rglob("*.py"))
+    for folder in sorted((ROOT / "notebooks").iterdir()):
+        if up_to is None or folder.name <= up_to:
+            files += sorted(p for p in folder.rglob("*") if p.is_file())
+    return files
 
 
 def test_no_nbgrader_delimiter_reaches_students():
@@ -72,7 +79,7 @@ def _secrets(lesson):
 def test_no_solution_or_hidden_test_line_reaches_students(lesson):
     secrets = _secrets(lesson)
     assert secrets, "found no solution lines: are the delimiters still there?"
-    for path in _student_files():
+    for path in _student_files(up_to=lesson):
         lines = {line.strip() for line in path.read_text(errors="replace").splitlines()}
         if path.suffix == ".ipynb":
             lines = {line.strip() for cell in read(path).cells for line in cell.source.splitlines()}

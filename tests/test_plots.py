@@ -77,3 +77,19 @@ def test_curves_accepts_its_own_x_values_and_checks_their_number():
     assert fig.axes[0].get_title() == "PSNR"
     with pytest.raises(ValueError, match="'noisy' has 2 values but x has 3"):
         plots.curves({"noisy": [20, 15]}, x=[0.1, 0.2, 0.3])
+
+
+def test_contour_map_draws_filled_contours_with_a_colour_bar_and_a_mark():
+    x, y = torch.linspace(-2, 2, 30), torch.linspace(0.5, 3, 20)
+    values = x[None, :] ** 2 + y[:, None]
+    fig = rendered(plots.contour_map(values, x.tolist(), y.tolist(), xlabel="mu", ylabel="sigma",
+                                     levels=[0.5, 1, 2, 4, 8], label="KL", mark=(0.0, 1.0), title="bowl"))
+    ax, colour_bar = fig.axes
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("mu", "sigma", "bowl")
+    assert colour_bar.get_ylabel() == "KL"
+    assert [tuple(line.get_xydata()[0]) for line in ax.get_lines()] == [(0.0, 1.0)]
+
+
+def test_contour_map_checks_the_grid_shape():
+    with pytest.raises(ValueError, match=r"shape \(len\(y\), len\(x\)\) = \(3, 4\)"):
+        plots.contour_map(torch.zeros(4, 3), [0, 1, 2, 3], [0, 1, 2])
