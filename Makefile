@@ -1,13 +1,12 @@
 # Short verbs for the course. Each one sets up the virtual environment first if it is missing or out of date.
 #   make lab       open the student notebooks in JupyterLab
 #   make test      run the whole test suite (helpers, lessons in smoke mode, the nbgrader chain)
-#   make release   regenerate notebooks/ (student copies) from solutions/ with nbgrader
+#   make release   regenerate notebooks/ (student copies) from solutions/: Colab badges and setup cells, then nbgrader
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-LESSONS := $(notdir $(wildcard solutions/[0-9]*))
 # JupyterLab refuses to run as root (containers often do) unless told it may.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -28,8 +27,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 release: $(STAMP)
-	mkdir -p grading
-	for lesson in $(LESSONS); do $(BIN)/nbgrader generate_assignment $$lesson --force || exit 1; done
+	$(BIN)/python tools/release.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,92 @@
+"""Regenerate the student notebooks from the instructor's.
+
+First, write the launch cells at the top of each lesson in ``solutions/``: an "Open in Colab" badge for the
+lesson's student copy, and a setup cell that installs the course's ``helpers`` package when (and only when) the
+notebook runs on Colab. Both come from ``[tool.course]`` in ``pyproject.toml``, the one place that names the
+repository. Then nbgrader generates ``notebooks/`` from ``solutions/``.
+
+Usage: ``python tools/release.py [lesson ...]`` (all lessons by default); ``make release`` runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+BADGE_ID, SETUP_ID = "colab_badge", "colab_setup"
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+SETUP_TEMPLATE = '''\
+# On Google Colab, this cell installs the course's helpers next to Colab's own PyTorch (nothing else is
+# installed or upgraded); data then goes to /content/data. Anywhere else it does nothing.
+import os
+import sys
+
+if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ:
+    import subprocess
+
+    import torch
+
+    COURSE = "git+{repository}@{branch}"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", COURSE], check=True)
+    if not torch.cuda.is_available():
+        print("No GPU in this runtime: lessons run on the CPU. For speed, choose Runtime > Change runtime type > GPU.")'''
+
+
+def lessons() -> list[str]:
+    return sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+
+def course_settings() -> dict[str, str]:
+    """``repository`` (an https URL on GitHub) and ``branch``, from pyproject.toml."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]
+    if not settings["repository"].startswith("https://github.com/"):
+        raise ValueError(f"[tool.course] repository must be a https://github.com/... URL; got {settings['repository']!r}.")
+    return {"repository": settings["repository"].rstrip("/").removesuffix(".git"), "branch": settings["branch"]}
+
+
+def colab_url(settings: dict[str, str], lesson: str) -> str:
+    """The Colab address that opens the student copy of ``lesson`` from the repository."""
+    repo = settings["repository"].removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repo}/blob/{settings['branch']}/notebooks/{lesson}/{lesson}.ipynb"
+
+
+def launch_cells(settings: dict[str, str], lesson: str) -> list[nbformat.NotebookNode]:
+    badge = nbformat.v4.new_markdown_cell(f"[![Open In Colab]({COLAB_BADGE})]({colab_url(settings, lesson)})",
+                                          id=BADGE_ID)
+    setup = nbformat.v4.new_code_cell(SETUP_TEMPLATE.format(**settings), id=SETUP_ID)
+    return [badge, setup]
+
+
+def write_launch_cells(path: Path, settings: dict[str, str]) -> bool:
+    """Put the badge and setup cells first in the notebook at ``path``; return whether the file changed."""
+    notebook = nbformat.read(path, as_version=4)
+    rest = [cell for cell in notebook.cells if cell.get("id") not in (BADGE_ID, SETUP_ID)]
+    cells = launch_cells(settings, path.stem) + rest
+    if [(c.cell_type, c.source) for c in cells] == [(c.cell_type, c.source) for c in notebook.cells]:
+        return False
+    notebook.cells = cells
+    nbformat.validate(notebook)
+    nbformat.write(notebook, path)
+    return True
+
+
+def main(selected: list[str]) -> None:
+    settings = course_settings()
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    (ROOT / "grading").mkdir(exist_ok=True)
+    for lesson in selected or lessons():
+        if write_launch_cells(ROOT / "solutions" / lesson / f"{lesson}.ipynb", settings):
+            print(f"updated the launch cells of solutions/{lesson}")
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", lesson, "--force"], cwd=ROOT,
+                       env=env, check=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
