@@ -48,4 +48,22 @@ MISTAKES = {
             'F.binary_cross_entropy(reconstruction, images, reduction="sum") / len(images)',
             "F.binary_cross_entropy(reconstruction, images)"),
     },
+    "04_conv_vae": {
+        "ex1_encoder": (
+            "3x3 encoder kernels, which with stride 2 and padding 1 also halve 32 -> 16 -> 8 -> 4",
+            "4, stride=2, padding=1, bias=False)", "3, stride=2, padding=1, bias=False)"),
+        "ex2_decoder": (
+            "ReLU before BatchNorm in the decoder's first block",
+            "nn.BatchNorm2d(4 * ch), nn.ReLU(),", "nn.ReLU(), nn.BatchNorm2d(4 * ch),"),
+        "ex3_forward": (
+            "z sampled in evaluation mode too",
+            "        if self.training:\n            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)\n        else:\n            z = mu\n",
+            "        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)\n"),
+        "ex4_loss": (
+            "the KL averaged over latent dimensions instead of summed",
+            ".sum(dim=1).mean()", ".mean()"),
+        "ex5_train_step": (
+            "no model.train(), so a step after an evaluation trains in evaluation mode",
+            "model.train()", "pass"),
+    },
 }

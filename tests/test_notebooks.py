@@ -63,9 +63,12 @@ def test_no_nbgrader_delimiter_reaches_students():
 
 
 def _secrets(lesson):
-    """Lines of solution blocks and hidden tests that appear nowhere else in the source notebook."""
+    """Lines of solution blocks and hidden tests that students cannot already see: not in the visible part of the
+    same source notebook, and not in the student copy of an earlier lesson."""
     cells = [c.source for c in read(source_path(lesson)).cells]
     public = {line.strip() for source in cells for line in outside(source, SOLUTION_DELIMITERS, HIDDEN_DELIMITERS)}
+    public |= {line.strip() for earlier in LESSONS if earlier < lesson
+               for cell in read(release_path(earlier)).cells for line in cell.source.splitlines()}
     secret = set()
     for source in cells:
         for line in inside(source, SOLUTION_DELIMITERS) + inside(source, HIDDEN_DELIMITERS):
