@@ -1,6 +1,7 @@
 # Short verbs for the course. Each one sets up the virtual environment first if it is missing or out of date.
 #   make lab       open the student notebooks in JupyterLab
 #   make test      run the whole test suite (helpers, lessons in smoke mode, the nbgrader chain)
+#   make bench     measure speed, memory and model quality; writes benchmarks/results.md
 #   make release   regenerate notebooks/ (student copies) from solutions/: Colab badges and setup cells, then nbgrader
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test release clean-venv
+.PHONY: lab test release bench clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11")'
@@ -25,6 +26,9 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 release: $(STAMP)
 	$(BIN)/python tools/release.py
