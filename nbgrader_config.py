@@ -7,6 +7,9 @@ grading/              submissions, autograded copies, feedback, gradebook (git-i
 
 import os
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 course = os.path.dirname(os.path.abspath(__file__))
@@ -26,3 +29,18 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Notebooks run in smoke mode under nbgrader; training cells still need more than the default 30 s on a slow CPU.
 c.Execute.timeout = 300
+
+
+class HideTestTracebacks(NbGraderPreprocessor):
+    """In feedback, a failed test shows its message, not the traceback, which would quote the hidden test code."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        return cell, resources
+
+
+# Feedback never shows hidden tests: neither their source in the test cells nor in error tracebacks.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]

@@ -7,7 +7,9 @@ one plausible mistake per exercise.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +20,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import LESSONS, ROOT, read, release_path, solution_cells, without_delimiters
+from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, grade_cells, inside, outside, read, release_path,
+                    solution_cells, source_path, without_delimiters)
 from mistakes import MISTAKES
 
 pytestmark = pytest.mark.slow
@@ -86,6 +89,7 @@ def graded(request, tmp_path_factory) -> GradedLesson:
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{lesson}.ipynb")
     nbgrader("autograde", lesson, cwd=root)
+    nbgrader("generate_feedback", lesson, cwd=root)
     scores = {}
     with Gradebook(f"sqlite:///{root / 'grading' / 'gradebook.db'}") as gradebook:
         for student in students:
@@ -143,3 +147,25 @@ def test_autograding_restores_hidden_tests_that_students_never_saw(graded):
     assert any("### BEGIN HIDDEN TESTS" in cell.source for cell in autograded.cells)
     submitted = read(graded.root / "grading" / "submitted" / COMPLETE / graded.lesson / f"{graded.lesson}.ipynb")
     assert not any("### BEGIN HIDDEN TESTS" in cell.source for cell in submitted.cells)
+
+
+def _feedback_text(graded: GradedLesson, student: str) -> str:
+    """The feedback page as a reader sees it: tags removed, entities decoded."""
+    page = (graded.root / "grading" / "feedback" / student / graded.lesson / f"{graded.lesson}.html").read_text()
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def test_feedback_reports_failures_but_never_shows_hidden_test_code(graded):
+    tests = grade_cells(read(source_path(graded.lesson)))
+    visible = {line.strip() for cell in tests for line in outside(cell.source, HIDDEN_DELIMITERS)}
+    hidden = {line.strip() for cell in tests for line in inside(cell.source, HIDDEN_DELIMITERS)}
+    code_lines = {line for line in hidden - visible if len(line) >= 20 and "(" in line and not line.startswith("#")}
+    assert code_lines, "the hidden tests should have lines of their own to look for"
+    for student in graded.scores:
+        text = _feedback_text(graded, student)
+        assert "HIDDEN TESTS" not in text
+        shown = sorted(line for line in code_lines if line in text)
+        assert not shown, f"{student}'s feedback shows hidden test code: {shown[:2]}"
+    mistaken = _feedback_text(graded, MISTAKEN)
+    assert mistaken.count("AssertionError") >= len(MISTAKES.get(graded.lesson, {})), (
+        "feedback should still say which checks failed, and why")
