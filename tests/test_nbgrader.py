@@ -156,9 +156,9 @@ def _feedback_text(graded: GradedLesson, student: str) -> str:
 
 
 def test_feedback_reports_failures_but_never_shows_hidden_test_code(graded):
-    tests = grade_cells(read(source_path(graded.lesson)))
-    visible = {line.strip() for cell in tests for line in outside(cell.source, HIDDEN_DELIMITERS)}
-    hidden = {line.strip() for cell in tests for line in inside(cell.source, HIDDEN_DELIMITERS)}
+    source = read(source_path(graded.lesson))
+    visible = {line.strip() for cell in source.cells for line in outside(cell.source, HIDDEN_DELIMITERS)}
+    hidden = {line.strip() for cell in grade_cells(source) for line in inside(cell.source, HIDDEN_DELIMITERS)}
     code_lines = {line for line in hidden - visible if len(line) >= 20 and "(" in line and not line.startswith("#")}
     assert code_lines, "the hidden tests should have lines of their own to look for"
     for student in graded.scores:
