@@ -31,8 +31,9 @@ from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 from helpers import data  # noqa: E402
+from release import lessons  # noqa: E402
 
 # Lesson variables read after a full run (each expression is evaluated in the lesson's kernel).
 QUALITY = {
@@ -185,7 +186,6 @@ def cpu_name() -> str:
 
 
 def main() -> None:
-    lessons = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
     train_images = len(data.load_mnist("train"))
     results = {
         "date": datetime.date.today().isoformat(),
@@ -197,7 +197,7 @@ def main() -> None:
                 + (", the offline stand-in, not full MNIST)" if train_images != 60_000 else ", full MNIST)"),
         "data path": data_path(),
         "lessons": {lesson: {"smoke": run_lesson(lesson, True), "full": run_lesson(lesson, False)}
-                    for lesson in lessons},
+                    for lesson in lessons()},
     }
     conv = results["lessons"].get("04_conv_vae", {}).get("full", {}).get("metrics", {})
     if conv:
@@ -213,7 +213,7 @@ def report(results: dict) -> str:
         "# Benchmark results", "",
         f"Written by `make bench` (`python benchmarks/run.py`) on {results['date']}.", "",
         f"- machine: {results['machine']}",
-        f"- versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
         f"- data: {results['data']}", "",
         "## 1. Data path (one training epoch of lesson 1's autoencoder)", "",
         "| batch size | classic DataLoader (s) | helpers batching (s) | batches already in memory (s) | speed-up over classic | throughput vs zero data cost |",

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from .data import on_colab
+from .data import course_folder
 from .settings import smoke_mode
 
 CHECKPOINT_VARIABLE = "COURSE_CHECKPOINTS"
@@ -24,9 +24,7 @@ COURSE_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 
 def checkpoint_dir() -> Path:
     """The folder checkpoints are saved in and loaded from."""
-    if os.environ.get(CHECKPOINT_VARIABLE):
-        return Path(os.environ[CHECKPOINT_VARIABLE]).expanduser().resolve()
-    return COLAB_CHECKPOINTS if on_colab() else COURSE_CHECKPOINTS
+    return course_folder(CHECKPOINT_VARIABLE, COLAB_CHECKPOINTS, COURSE_CHECKPOINTS)
 
 
 def checkpoint_path(name: str) -> Path:

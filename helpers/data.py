@@ -34,13 +34,18 @@ def on_colab() -> bool:
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
 
+def course_folder(variable: str, colab: Path, course: Path, given: str | os.PathLike | None = None) -> Path:
+    """``given`` if set, else the folder in the environment ``variable``, else ``colab`` on Colab, else ``course``."""
+    if given is None:
+        given = os.environ.get(variable) or None
+    if given is not None:
+        return Path(given).expanduser().resolve()
+    return colab if on_colab() else course
+
+
 def data_root(root: str | os.PathLike | None = None) -> Path:
     """The folder that holds (or will hold) ``MNIST/raw/``: ``root``, else $COURSE_DATA, else Colab's, else the course's."""
-    if root is not None:
-        return Path(root).expanduser().resolve()
-    if os.environ.get(DATA_VARIABLE):
-        return Path(os.environ[DATA_VARIABLE]).expanduser().resolve()
-    return COLAB_DATA if on_colab() else COURSE_DATA
+    return course_folder(DATA_VARIABLE, COLAB_DATA, COURSE_DATA, root)
 
 
 @dataclass

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+sys.path.insert(0, str(ROOT / "tools"))
+import release  # noqa: E402  (the maintainers' release script, which knows the lessons)
+
+LESSONS = release.lessons()
 
 SOLUTION_DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_DELIMITERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")

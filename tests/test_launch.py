@@ -13,10 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from course import LESSONS, ROOT, read, release_path, source_path
-
-sys.path.insert(0, str(ROOT / "tools"))
-import release  # noqa: E402
+from course import LESSONS, ROOT, read, release, release_path, source_path
 
 SETTINGS = release.course_settings()
 COURSE_URL = f"git+{SETTINGS['repository']}@{SETTINGS['branch']}"
