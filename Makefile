@@ -3,6 +3,9 @@
 #   make test      run the whole test suite (helpers, lessons in smoke mode, the nbgrader chain)
 #   make bench     measure speed, memory and model quality; writes benchmarks/results.md
 #   make release   regenerate notebooks/ (student copies) from solutions/: Colab badges and setup cells, then nbgrader
+#   make grade     autograde grading/submitted/ in parallel, then feedback and grading/grades.csv, and a summary
+#                  (options: make grade GRADE_FLAGS="--workers 4 --timeout 120 01_autoencoder")
+#   make bench-grading   measure make grade (one student, all lessons; 50 students) into benchmarks/results.md
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +16,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test release bench clean-venv
+.PHONY: lab test release bench bench-grading grade clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11")'
@@ -32,6 +35,12 @@ bench: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/python tools/release.py
+
+grade: $(STAMP)
+	$(BIN)/python tools/grade.py $(GRADE_FLAGS)
+
+bench-grading: $(STAMP)
+	$(BIN)/python benchmarks/grading.py
 
 clean-venv:
 	rm -rf $(VENV)

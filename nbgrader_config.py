@@ -29,18 +29,50 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Notebooks run in smoke mode under nbgrader; training cells still need more than the default 30 s on a slow CPU.
 c.Execute.timeout = 300
+# A test cell a student deleted is put back and run (never left out, which would cost the exercise nothing).
+c.OverwriteCells.add_missing_cells = True
+# LMS downloads for `nbgrader zip_collect` go to grading/downloaded/<lesson>/archive/ (see the README).
+c.ZipCollectApp.downloaded_directory = os.path.join("grading", "downloaded")
 
 
-class HideTestTracebacks(NbGraderPreprocessor):
-    """In feedback, a failed test shows its message, not the traceback, which would quote the hidden test code."""
+class HideTestCode(NbGraderPreprocessor):
+    """In feedback, no output quotes hidden test code.
+
+    A failed test shows its message, not the traceback, which would quote the test. And any output line that
+    contains a line of a hidden test (an answer can print the stack of the test that calls it) is replaced by a note.
+    Runs before ClearHiddenTests, while the test cells still hold their hidden tests.
+    """
+
+    def preprocess(self, nb, resources):
+        self.hidden = set()
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                inside = False
+                for line in cell.source.splitlines():
+                    if "### BEGIN HIDDEN TESTS" in line or "### END HIDDEN TESTS" in line:
+                        inside = "BEGIN" in line
+                    elif inside and len(line.strip()) >= 8:
+                        self.hidden.add(line.strip())
+        return super().preprocess(nb, resources)
+
+    def redact(self, text):
+        lines = text.split("\n")
+        return "\n".join("[a line of a hidden test]" if any(h in line for h in self.hidden) else line for line in lines)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
-            for output in cell.get("outputs", []):
-                if output.output_type == "error":
-                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        graded = cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output.evalue = self.redact(output.evalue)
+                output.traceback = ([f"{output.ename}: {output.evalue}"] if graded
+                                    else [self.redact(line) for line in output.traceback])
+            elif output.output_type == "stream":
+                output.text = self.redact(output.text)
+            for kind, value in output.get("data", {}).items():
+                if kind.startswith("text/") and isinstance(value, str):
+                    output.data[kind] = self.redact(value)
         return cell, resources
 
 
-# Feedback never shows hidden tests: neither their source in the test cells nor in error tracebacks.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
+# Feedback never shows hidden tests: neither their source in the test cells nor in any output.
+c.GenerateFeedback.preprocessors = [GetGrades, HideTestCode, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -55,3 +55,27 @@ def test_epoch_timing_runs_every_feed_and_keeps_the_best_time():
     seconds = run.best_epoch_seconds({"a": feed("a"), "b": feed("b")}, repeats=2)
     assert calls == {"a": 2, "b": 2}
     assert set(seconds) == {"a", "b"} and all(0 < s < 60 for s in seconds.values())
+
+
+GRADING = {"date": "2026-01-02", "cores": 2, "lessons": ["01_autoencoder", "02_denoising"], "students": 50,
+           "one submission, all lessons": {"1 worker s": 60.4, "all cores s": 35.2},
+           "copies of lesson 01": {"1 worker s": 700.0, "all cores s": 400.0}}
+
+
+def test_the_report_adds_the_grading_figures_when_there_are_some():
+    assert "Grading" not in run.report(RESULTS)
+    text = run.report({**RESULTS, "grading": GRADING})
+    assert "## 4. Grading (`make grade`)" in text and "--students 50`) on 2026-01-02" in text
+    assert "| batch | 1 worker | 2 workers (all cores) |" in text
+    assert "| one student, all 2 lessons | 60 s | 35 s |" in text
+    assert "| 50 students, lesson 01 | 700 s (14.0 s each) | 400 s (8.0 s each) |" in text
+
+
+def test_the_grading_benchmark_submits_every_answer_without_delimiters():
+    import grading  # benchmarks/grading.py
+
+    lesson = "01_autoencoder"
+    notebook = grading.complete_submission(lesson, ROOT / "notebooks" / lesson / f"{lesson}.ipynb")
+    answers = [c for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    assert answers and all("### BEGIN SOLUTION" not in c.source and "# To Do" in c.source for c in answers)
+    assert any("nn.Sequential(" in c.source for c in answers)

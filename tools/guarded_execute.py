@@ -1,0 +1,114 @@
+"""nbgrader's Execute preprocessor, hardened for submissions that are not to be trusted (used by tools/grade.py).
+
+- Before the first cell runs, the kernel records the functions and classes of the modules that tests compare
+  with (``GUARDED_MODULES``, ``torch.Tensor``, ``torch.nn.Module``) and IPython's input and AST transformers.
+  Before every test cell it puts them all back, so an answer that replaced ``torch.allclose``,
+  ``checks.check_close`` or ``math.isclose`` with an always-true version is tested with the real ones. The
+  restore runs as a user expression, which IPython evaluates without passing it through input transformers.
+  If the restore cannot run, the test cell gets an error output and scores 0.
+- Output a test cell writes to stderr (a library's warning, a progress bar) is relabelled stdout: nbgrader
+  scores any stderr output as a failure, and the tests say failure by raising.
+- When the kernel dies, every test cell that did not run yet gets an error output (a cell without output would
+  score full marks), and the cells before it keep their scores.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+
+GUARDED_MODULES = ("builtins", "math", "operator", "copy", "numpy", "numpy.testing", "torch", "torch.testing",
+                   "torch.nn.functional", "helpers.checks")
+GUARDED_CLASSES = (("torch", "Tensor"), ("torch.nn", "Module"))
+
+SNAPSHOT = '''
+def _grading_guard(name, module_names, class_names):
+    import importlib, sys, types
+    modules = {}
+    for module_name in module_names:
+        try:
+            modules[module_name] = importlib.import_module(module_name)
+        except ImportError:
+            pass
+    def kept(namespace):
+        return {k: v for k, v in namespace.items() if callable(v) and not isinstance(v, types.ModuleType)}
+    saved = {module_name: kept(vars(module)) for module_name, module in modules.items()}
+    classes = [getattr(modules[owner], cls) for owner, cls in class_names if owner in modules]
+    saved_classes = [(cls, dict(vars(cls))) for cls in classes]
+    shell = get_ipython()
+    hooks = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
+    saved_hooks = {hook: list(getattr(shell, hook)) for hook in hooks}
+
+    def restore():
+        for module_name, module in modules.items():
+            sys.modules[module_name] = module
+            for key, value in saved[module_name].items():
+                if vars(module).get(key) is not value:
+                    setattr(module, key, value)
+        for cls, attributes in saved_classes:
+            for key in set(vars(cls)) - set(attributes):
+                delattr(cls, key)
+            for key, value in attributes.items():
+                if vars(cls).get(key) is not value:
+                    setattr(cls, key, value)
+        for hook, items in saved_hooks.items():
+            getattr(shell, hook)[:] = items
+        shell.set_custom_exc((), None)
+        return "restored"
+
+    sys.modules[name] = types.SimpleNamespace(restore=restore)
+'''
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class GuardedExecute(Execute):
+    """Execute, with the guard of the module docstring around every test cell."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._guard = f"_grading_guard_{secrets.token_hex(8)}"
+        self._guarded = False
+        self._dead = False
+        return super().preprocess(nb, resources, km)
+
+    def _silent(self, code: str, expression: str = "") -> bool:
+        """Run ``code`` (and ``expression``) in the kernel without output; return whether both succeeded."""
+        expressions = {"guard": expression} if expression else {}
+        msg_id = self.kc.execute(code, silent=True, store_history=False, user_expressions=expressions)
+        reply = self.wait_for_reply(msg_id)
+        if reply is None or reply["content"]["status"] != "ok":
+            return False
+        return all(value.get("status") == "ok" for value in reply["content"].get("user_expressions", {}).values())
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        grade = utils.is_grade(cell)
+        if self._dead:
+            cell.outputs = [error_output("DeadKernelError", "not run: the kernel died in an earlier cell")]
+            return cell, resources
+        try:
+            if not self._guarded:
+                self._guarded = self._silent(SNAPSHOT + f"_grading_guard({self._guard!r}, {GUARDED_MODULES!r}, "
+                                             f"{GUARDED_CLASSES!r})\ndel _grading_guard")
+            restored = not grade or (self._guarded and self._silent(
+                "", f"__import__('sys').modules[{self._guard!r}].restore()"))
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._dead = True
+            cell.outputs = [error_output("DeadKernelError", "the kernel died while this cell ran")]
+            return cell, resources
+        if grade:
+            for output in cell.outputs:
+                if output.output_type == "stream" and output.name == "stderr":
+                    output.name = "stdout"
+            if not restored:
+                cell.outputs.append(error_output("GradingGuardError", "the grader could not restore the functions "
+                                                 "that tests compare with"))
+        return cell, resources
