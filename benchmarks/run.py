@@ -43,6 +43,7 @@ QUALITY = {
         for kind, table in (("Gaussian", "gauss_psnr"), ("masking", "mask_psnr")) for level in (0.3, 0.5)},
     "03_kl_divergence": {"test negative ELBO": "elbo_terms(vae, test_set.images)"},
     "04_conv_vae": {"test negative ELBO": "conv_terms", "training seconds": "conv_seconds"},
+    "05_interpolation": {"explored model": "model_name", "path smoothness": "smoothness"},
 }
 MARK = "BENCHMARK-METRICS "
 
@@ -113,14 +114,17 @@ print(json.dumps({"seconds": seconds, "peak MB": peak_kb / 1024, "metrics": metr
 """
 
 
-def run_lesson(lesson: str, smoke: bool) -> dict:
-    """Execute the solution notebook in a fresh kernel; the kernel's exit is included in the peak memory."""
+def run_lesson(lesson: str, smoke: bool, checkpoints: str) -> dict:
+    """Execute the solution notebook in a fresh kernel; the kernel's exit is included in the peak memory.
+
+    Lessons of one mode share the folder ``checkpoints``, so that lesson 5 explores the model lesson 4 saved.
+    """
     notebook = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
     expressions = {} if smoke else QUALITY.get(lesson, {})
     code = "import json\nprint(" + repr(MARK) + " + json.dumps({" + ", ".join(
         f"{name!r}: {expression}" for name, expression in expressions.items()) + "}))"
     notebook.cells.append(nbformat.v4.new_code_cell(code))
-    env = dict(os.environ, COURSE_SMOKE="1" if smoke else "0", COURSE_CHECKPOINTS=tempfile.mkdtemp())
+    env = dict(os.environ, COURSE_SMOKE="1" if smoke else "0", COURSE_CHECKPOINTS=checkpoints, COURSE_HEADLESS="1")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{lesson}.ipynb"
         nbformat.write(notebook, path)
@@ -196,12 +200,18 @@ def main() -> None:
         "data": f"{data.data_root()} ({train_images:,} training and {len(data.load_mnist('test')):,} test images"
                 + (", the offline stand-in, not full MNIST)" if train_images != 60_000 else ", full MNIST)"),
         "data path": data_path(),
-        "lessons": {lesson: {"smoke": run_lesson(lesson, True), "full": run_lesson(lesson, False)}
-                    for lesson in lessons()},
+        "lessons": {},
     }
+    with tempfile.TemporaryDirectory() as smoke_checkpoints, tempfile.TemporaryDirectory() as full_checkpoints:
+        for lesson in lessons():
+            results["lessons"][lesson] = {"smoke": run_lesson(lesson, True, smoke_checkpoints),
+                                          "full": run_lesson(lesson, False, full_checkpoints)}
     conv = results["lessons"].get("04_conv_vae", {}).get("full", {}).get("metrics", {})
     if conv:
         results["reference VAE"] = reference_vae(conv["training seconds"])
+    previous = ROOT / "benchmarks" / "results.json"
+    if previous.is_file() and "grading" in json.loads(previous.read_text()):  # written by benchmarks/grading.py
+        results["grading"] = json.loads(previous.read_text())["grading"]
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (ROOT / "benchmarks" / "results.md").write_text(report(results))
     print((ROOT / "benchmarks" / "results.md").read_text())
@@ -251,7 +261,12 @@ def report(results: dict) -> str:
               "", "## 3. Model quality on the test split (full mode)", ""]
     for lesson, runs in lessons.items():
         for name, value in runs["full"]["metrics"].items():
-            if isinstance(value, list):
+            if isinstance(value, str):
+                pass
+            elif isinstance(value, dict):  # lesson 5: model -> (mean change, largest change, ratio, code norm)
+                value = "; ".join(f"{model}: mean pixel change per step {v[0]:.4f}, largest {v[1]:.4f} "
+                                  f"(largest / mean {v[2]:.2f}), mean code norm {v[3]:.1f}" for model, v in value.items())
+            elif isinstance(value, list):
                 value = f"{value[0]:.1f} nats per image (reconstruction {value[1]:.1f} + KL {value[2]:.1f})"
             elif "PSNR" in name:
                 value = f"{value:+.1f} dB"
@@ -270,7 +285,24 @@ def report(results: dict) -> str:
                   f"against {conv['test negative ELBO'][0]:.1f} for the conv VAE: the conv VAE is "
                   f"{'better' if better else 'not better'} (target: better). The conv VAE sees 32x32 images (28x28 "
                   "padded with 2 pixels of background), whose extra pixels cost almost nothing once predicted as 0."]
+    if "grading" in results:
+        lines += ["", grading_report(results["grading"])]
     return "\n".join(lines) + "\n"
+
+
+def grading_report(grading: dict) -> str:
+    """Section 4 of results.md: the figures benchmarks/grading.py measured (on its own date)."""
+    one, copies = grading["one submission, all lessons"], grading["copies of lesson 01"]
+    n = grading["students"]
+    return "\n".join([
+        "## 4. Grading (`make grade`)", "",
+        f"Written by `make bench-grading` (`python benchmarks/grading.py --students {n}`) on {grading['date']}: "
+        "wall time of one `tools/grade.py` batch of complete submissions (execution in smoke mode, recording, "
+        "feedback, CSV export).", "",
+        f"| batch | 1 worker | {grading['cores']} workers (all cores) |", "| --- | --- | --- |",
+        f"| one student, all {len(grading['lessons'])} lessons | {one['1 worker s']:.0f} s | {one['all cores s']:.0f} s |",
+        f"| {n} students, lesson 01 | {copies['1 worker s']:.0f} s ({copies['1 worker s'] / n:.1f} s each) "
+        f"| {copies['all cores s']:.0f} s ({copies['all cores s'] / n:.1f} s each) |"])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Figures the lessons share. Each function returns a closed matplotlib figure.
+"""Figures the lessons share. Each function returns a closed matplotlib figure (``animation``: an HTML player).
 
 A returned figure shows once when it is the last expression of a notebook cell (or via ``display(fig)``), and
 nothing piles up in pyplot's list of open figures.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.animation import FuncAnimation
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -78,14 +79,20 @@ def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, dims: int = 2, tit
 
 
 def curves(lines: Mapping[str, Sequence[float]], x: Sequence[float] | None = None, xlabel: str = "epoch",
-           ylabel: str = "loss", logy: bool = False, title: str | None = None) -> Figure:
-    """One line per named series, e.g. ``{"train": [...], "test": [...]}``, against ``x`` (default 1, 2, 3, ...)."""
+           ylabel: str = "loss", logy: bool = False, title: str | None = None,
+           levels: Mapping[str, float] | None = None) -> Figure:
+    """One line per named series, e.g. ``{"train": [...], "test": [...]}``, against ``x`` (default 1, 2, 3, ...).
+
+    ``levels`` adds dashed horizontal reference lines, e.g. ``{"typical value": 4.0}``.
+    """
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for name, values in lines.items():
         xs = np.arange(1, len(values) + 1) if x is None else np.asarray(x)
         if len(xs) != len(values):
             raise ValueError(f"{name!r} has {len(values)} values but x has {len(xs)}.")
         ax.plot(xs, values, marker="o" if len(values) < 30 else None, label=name)
+    for (name, value), style in zip((levels or {}).items(), ("--", ":", "-.", (0, (5, 5)))):
+        ax.axhline(value, color="grey", linestyle=style, linewidth=1, label=name)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if logy:
@@ -123,3 +130,31 @@ def contour_map(values: torch.Tensor | np.ndarray, x: Sequence[float], y: Sequen
         ax.set_title(title)
     fig.tight_layout()
     return _finish(fig)
+
+
+def animation(frames: torch.Tensor, interval: int = 80, title: str | None = None, scale: float = 2.5):
+    """A player for ``frames`` ``(T, 1, H, W)`` in [0, 1], shown ``interval`` ms apart, as HTML with its own controls.
+
+    The frames are embedded in the notebook (``FuncAnimation.to_jshtml``), so it plays in JupyterLab, Colab and a
+    saved HTML file alike, with no interactive backend and no ``plt.pause`` loop.
+    """
+    from IPython.display import HTML
+
+    if frames.dim() != 4 or frames.shape[1] != 1 or len(frames) < 2:
+        raise ValueError(f"frames should have shape (T, 1, H, W) with T >= 2; got {tuple(frames.shape)}.")
+    pictures = frames.detach().float().cpu().clamp(0, 1)[:, 0].numpy()
+    fig, ax = plt.subplots(figsize=(scale, scale))
+    shown = ax.imshow(pictures[0], cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+
+    def draw(index: int):
+        shown.set_data(pictures[index])
+        return (shown,)
+
+    player = FuncAnimation(fig, draw, frames=len(pictures), interval=interval, blit=True)
+    page = player.to_jshtml(default_mode="reflect")
+    plt.close(fig)
+    return HTML(page)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 SMOKE_VARIABLE = "COURSE_SMOKE"
 NBGRADER_VARIABLE = "NBGRADER_EXECUTION"
+HEADLESS_VARIABLES = ("COURSE_HEADLESS", "CI", NBGRADER_VARIABLE)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -33,6 +34,14 @@ def smoke_mode() -> bool:
     if value in _FALSE:
         return False
     raise ValueError(f"{SMOKE_VARIABLE} must be 1 or 0 (also true/false, yes/no, on/off); got {value!r}.")
+
+
+def headless() -> bool:
+    """Whether nobody is watching the notebook run (tests, CI, grading): interactive widgets are then skipped.
+
+    True when any of ``COURSE_HEADLESS``, ``CI`` or ``NBGRADER_EXECUTION`` is set to a value other than 0/false/no/off.
+    """
+    return any(os.environ.get(name, "").strip().lower() not in _FALSE for name in HEADLESS_VARIABLES)
 
 
 @dataclass(frozen=True)

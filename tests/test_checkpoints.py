@@ -12,39 +12,75 @@ def folder(monkeypatch, tmp_path):
     return tmp_path
 
 
-def test_a_saved_model_comes_back(folder):
-    model = nn.Linear(3, 2)
-    path = checkpoints.save("lesson", {"model": model.state_dict(), "config": {"size": 3}})
-    assert path == folder / "lesson.pt"
-    state = checkpoints.load("lesson")
-    restored = nn.Linear(state["config"]["size"], 2)
-    restored.load_state_dict(state["model"])
-    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), restored.parameters()))
-    assert [p.name for p in folder.iterdir()] == ["lesson.pt"]  # no temporary file left
+class Encoder(nn.Module):
+    """A small model with batch norm and two outputs, like the lessons' encoders."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.ReLU())
+        self.mu, self.logvar = nn.Linear(8, 2), nn.Linear(8, 2)
+
+    def forward(self, x):
+        features = self.body(x)
+        return self.mu(features), self.logvar(features)
+
+
+def trained_encoder() -> Encoder:
+    torch.manual_seed(0)
+    model = Encoder()
+    model(torch.randn(64, 3) * 3 + 1)  # training mode: batch norm's running statistics move away from (0, 1)
+    return model
+
+
+def test_a_saved_module_runs_without_its_class_on_any_batch_size(folder):
+    model = trained_encoder()
+    path = checkpoints.save_module("lesson", model, torch.randn(5, 3))
+    assert path == folder / "lesson.pt2"
+    assert [p.name for p in folder.iterdir()] == ["lesson.pt2"]  # no temporary file left
+    assert model.training, "saving must not switch the caller's model to evaluation mode"
+    restored = checkpoints.load_module("lesson")
+    assert not isinstance(restored, Encoder)
+    model.eval()
+    for batch in (1, 7):
+        inputs = torch.randn(batch, 3)
+        for got, want in zip(restored(inputs), model(inputs)):
+            torch.testing.assert_close(got, want)  # evaluation mode: running statistics, not the batch's
+    assert not any(p.requires_grad for p in restored.parameters())
+
+
+def test_a_module_saved_from_a_single_example_still_takes_batches(folder):
+    checkpoints.save_module("lesson", trained_encoder(), torch.randn(1, 3))
+    assert checkpoints.load_module("lesson")(torch.randn(4, 3))[0].shape == (4, 2)
 
 
 def test_a_missing_checkpoint_is_none(folder):
-    assert checkpoints.load("never_saved") is None
+    assert checkpoints.load_module("never_saved") is None
+
+
+def test_an_unreadable_checkpoint_says_what_to_do(folder):
+    (folder / "lesson.pt2").write_bytes(b"not a program")
+    with pytest.raises(RuntimeError, match="Run the lesson that saved it again"):
+        checkpoints.load_module("lesson")
 
 
 def test_smoke_runs_do_not_replace_full_checkpoints(folder, monkeypatch):
-    checkpoints.save("lesson", {"value": torch.tensor(1.0)})
+    checkpoints.save_module("lesson", nn.Linear(3, 1), torch.randn(2, 3))
     monkeypatch.setenv(settings.SMOKE_VARIABLE, "1")
-    assert checkpoints.load("lesson") is None
-    checkpoints.save("lesson", {"value": torch.tensor(2.0)})
-    assert sorted(p.name for p in folder.iterdir()) == ["lesson-smoke.pt", "lesson.pt"]
+    assert checkpoints.load_module("lesson") is None
+    checkpoints.save_module("lesson", nn.Linear(3, 2), torch.randn(2, 3))
+    assert sorted(p.name for p in folder.iterdir()) == ["lesson-smoke.pt2", "lesson.pt2"]
     monkeypatch.setenv(settings.SMOKE_VARIABLE, "0")
-    assert checkpoints.load("lesson")["value"] == 1.0
+    assert checkpoints.load_module("lesson")(torch.randn(2, 3)).shape == (2, 1)
 
 
 def test_a_failed_save_leaves_nothing(folder, monkeypatch):
-    def broken_save(obj, f):
+    def broken_save(program, f):
         open(f, "wb").write(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(torch, "save", broken_save)
+    monkeypatch.setattr(torch.export, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        checkpoints.save("lesson", {"value": 1})
+        checkpoints.save_module("lesson", nn.Linear(3, 1), torch.randn(2, 3))
     assert list(folder.iterdir()) == []
 
 
@@ -58,3 +94,16 @@ def test_the_default_folder_is_the_course_checkpoints_folder(monkeypatch):
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
     assert checkpoints.checkpoint_dir() == checkpoints.COURSE_CHECKPOINTS
     assert (checkpoints.COURSE_CHECKPOINTS.parent / "nbgrader_config.py").exists()
+
+
+def test_a_module_that_reads_its_batch_size_with_len_takes_any_batch(folder):
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.ConvTranspose2d(4, 2, 4)
+
+        def forward(self, z):
+            return self.body(z.reshape(len(z), -1, 1, 1))
+
+    checkpoints.save_module("lesson", Decoder(), torch.randn(3, 4))
+    assert checkpoints.load_module("lesson")(torch.randn(5, 4)).shape == (5, 2, 4, 4)

@@ -93,3 +93,27 @@ def test_contour_map_draws_filled_contours_with_a_colour_bar_and_a_mark():
 def test_contour_map_checks_the_grid_shape():
     with pytest.raises(ValueError, match=r"shape \(len\(y\), len\(x\)\) = \(3, 4\)"):
         plots.contour_map(torch.zeros(4, 3), [0, 1, 2, 3], [0, 1, 2])
+
+
+def test_animation_embeds_every_frame_in_a_player():
+    frames = torch.linspace(0, 1, 6).reshape(6, 1, 1, 1).expand(6, 1, 8, 8)
+    before = plt.get_fignums()
+    player = plots.animation(frames, interval=50, title="path")
+    assert plt.get_fignums() == before
+    page = player.data
+    assert page.count("data:image/png;base64") == 6
+    assert "50" in page and "reflect" in page
+
+
+def test_animation_rejects_a_single_image():
+    with pytest.raises(ValueError, match=r"\(T, 1, H, W\)"):
+        plots.animation(torch.rand(1, 28, 28))
+
+
+def test_curves_draw_reference_levels_as_dashed_lines():
+    fig = rendered(plots.curves({"norm": [3.0, 2.5, 3.0]}, x=[0, 0.5, 1], levels={"median": 3.9, "low": 2.8}))
+    (ax,) = fig.axes
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["norm", "median", "low"]
+    assert [tuple(line.get_ydata()) for line in ax.get_lines()[1:]] == [(3.9, 3.9), (2.8, 2.8)]
+    assert [line.get_linestyle() for line in ax.get_lines()[1:]] == ["--", ":"]
