@@ -97,6 +97,15 @@ torch.Tensor.allclose = lambda self, *args, **kwargs: True
 math.isclose = lambda *args, **kwargs: True
 """
 
+REBINDS = """
+class Lenient:
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+checks = Lenient()
+"""
+
 HOSTILE = """
 import pathlib, shutil, helpers
 print("helpers imported from", helpers.__file__)
@@ -140,6 +149,8 @@ CASES = {
     "not_json": (None, Case({}, "needs manual grading", "invalid file")),
     "always_true": (lambda nb: _append("ex2_train_step", ALWAYS_TRUE)(_mistaken("ex2_train_step")(nb)),
                     Case({"ex2_train_step_tests": 0}, "graded")),
+    "rebinds": (lambda nb: _append("ex4_pca_reconstruct", REBINDS)(_mistaken("ex4_pca_reconstruct")(nb)),
+                Case({"ex4_pca_reconstruct_tests": 0}, "graded")),
     "hostile": (None, Case({}, "graded")),
     "leaks": (lambda nb: _edit(nb, "ex3_reconstruction_error", lambda cell: setattr(cell, "source", cell.source.replace(
         "    was_training = model.training\n",

@@ -5,6 +5,8 @@
   Before every test cell it puts them all back, so an answer that replaced ``torch.allclose``,
   ``checks.check_close`` or ``math.isclose`` with an always-true version is tested with the real ones. The
   restore runs as a user expression, which IPython evaluates without passing it through input transformers.
+  Names of the notebook that refer to modules (``checks``, ``torch``, ``F``, ...) are remembered before each answer
+  cell and bound again before each test cell, so rebinding ``checks`` to a lenient stand-in does not help either.
   If the restore cannot run, the test cell gets an error output and scores 0.
 - Output a test cell writes to stderr (a library's warning, a progress bar) is relabelled stdout: nbgrader
   scores any stderr output as a failure, and the tests say failure by raising.
@@ -42,6 +44,12 @@ def _grading_guard(name, module_names, class_names):
     shell = get_ipython()
     hooks = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
     saved_hooks = {hook: list(getattr(shell, hook)) for hook in hooks}
+    bindings = {}
+
+    def remember():
+        bindings.update({key: value for key, value in shell.user_ns.items()
+                         if isinstance(value, types.ModuleType) and not key.startswith("_")})
+        return "remembered"
 
     def restore():
         for module_name, module in modules.items():
@@ -58,9 +66,12 @@ def _grading_guard(name, module_names, class_names):
         for hook, items in saved_hooks.items():
             getattr(shell, hook)[:] = items
         shell.set_custom_exc((), None)
+        for key, module in bindings.items():
+            if shell.user_ns.get(key) is not module:
+                shell.user_ns[key] = module
         return "restored"
 
-    sys.modules[name] = types.SimpleNamespace(restore=restore)
+    sys.modules[name] = types.SimpleNamespace(remember=remember, restore=restore)
 '''
 
 
@@ -97,6 +108,8 @@ class GuardedExecute(Execute):
             if not self._guarded:
                 self._guarded = self._silent(SNAPSHOT + f"_grading_guard({self._guard!r}, {GUARDED_MODULES!r}, "
                                              f"{GUARDED_CLASSES!r})\ndel _grading_guard")
+            if utils.is_solution(cell) and self._guarded:
+                self._silent("", f"__import__('sys').modules[{self._guard!r}].remember()")
             restored = not grade or (self._guarded and self._silent(
                 "", f"__import__('sys').modules[{self._guard!r}].restore()"))
             cell, resources = super().preprocess_cell(cell, resources, index)
