@@ -18,7 +18,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,22 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "tools")]
 import grade  # noqa: E402
 import run  # noqa: E402
-from release import lessons  # noqa: E402
-
-DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-def complete_submission(lesson: str, release: Path) -> nbformat.NotebookNode:
-    """The released notebook with each answer cell replaced by its solution, delimiter lines dropped."""
-    answers = {cell.get("id"): "\n".join(line for line in cell.source.splitlines()
-                                         if not any(mark in line for mark in DELIMITERS))
-               for cell in nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4).cells
-               if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
-    notebook = nbformat.read(release, as_version=4)
-    for cell in notebook.cells:
-        if cell.get("id") in answers:
-            cell.source = answers[cell.id]
-    return notebook
+from release import answered, lessons, nbgrader  # noqa: E402
 
 
 def course(folder: Path, selected: list[str]) -> Path:
@@ -55,11 +39,9 @@ def course(folder: Path, selected: list[str]) -> Path:
     shutil.copy(ROOT / "nbgrader_config.py", root)
     shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "grading").mkdir()
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     for lesson in selected:
         shutil.copytree(ROOT / "solutions" / lesson, root / "solutions" / lesson)
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", lesson], cwd=root, env=env,
-                       check=True, capture_output=True)
+        nbgrader("generate_assignment", lesson, cwd=root, check=True, capture_output=True)
     return root
 
 
@@ -72,8 +54,8 @@ def timed_batch(submissions: dict[str, list[str]], workers: int) -> float:
             for lesson in chosen:
                 target = root / "grading" / "submitted" / student / lesson
                 target.mkdir(parents=True)
-                notebook = complete_submission(lesson, root / "notebooks" / lesson / f"{lesson}.ipynb")
-                nbformat.write(notebook, target / f"{lesson}.ipynb")
+                release = nbformat.read(root / "notebooks" / lesson / f"{lesson}.ipynb", as_version=4)
+                nbformat.write(answered(lesson, release), target / f"{lesson}.ipynb")
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
             graded = grade.grade(root, selected, workers=workers)

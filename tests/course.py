@@ -13,7 +13,7 @@ import release  # noqa: E402  (the maintainers' release script, which knows the 
 
 LESSONS = release.lessons()
 
-SOLUTION_DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+SOLUTION_DELIMITERS = release.SOLUTION_DELIMITERS
 HIDDEN_DELIMITERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
@@ -67,9 +67,3 @@ def outside(source: str, *pairs: tuple[str, str]) -> list[str]:
         elif depth == 0:
             lines.append(line)
     return lines
-
-
-def without_delimiters(source: str) -> str:
-    """A solution cell as a student who solved it would hand it in: the delimiter lines dropped."""
-    return "\n".join(line for line in source.splitlines() if SOLUTION_DELIMITERS[0] not in line
-                     and SOLUTION_DELIMITERS[1] not in line)

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import re
 import shutil
-import subprocess
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +19,9 @@ import pytest
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from course import (HIDDEN_DELIMITERS, ROOT, grade_cells, inside, outside, read, solution_cells, source_path,
-                    without_delimiters)
+from course import (HIDDEN_DELIMITERS, ROOT, grade_cells, inside, outside, read, source_path)
 from mistakes import MISTAKES
+from release import answered, nbgrader
 
 # isort: split
 import grade  # tools/grade.py: course.py puts tools/ on sys.path
@@ -32,19 +29,6 @@ import grade  # tools/grade.py: course.py puts tools/ on sys.path
 LESSON = "01_autoencoder"
 TIMEOUT = 30  # seconds per cell: a smoke-mode training cell takes a few, even with two workers on two cores
 EARLIER = "earlier"  # a student graded before the batch, with a manual score
-
-
-def _answers() -> dict[str, str]:
-    return {c.id: without_delimiters(c.source) for c in solution_cells(read(source_path(LESSON)))}
-
-
-def _complete(release: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    notebook = nbformat.from_dict(release)
-    answers = _answers()
-    for cell in notebook.cells:
-        if cell.id in answers:
-            cell.source = answers[cell.id]
-    return notebook
 
 
 def _edit(notebook: nbformat.NotebookNode, cell_id: str, change) -> nbformat.NotebookNode:
@@ -190,11 +174,9 @@ def batch(tmp_path_factory) -> Batch:
     shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
     shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "grading").mkdir()
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LESSON], cwd=root, check=True,
-                   capture_output=True, env=env)
+    nbgrader("generate_assignment", LESSON, cwd=root, check=True, capture_output=True)
     release = read(root / "notebooks" / LESSON / f"{LESSON}.ipynb")
-    complete = _complete(release)
+    complete = answered(LESSON, release)
     made = {"edits_tests": _edits_tests(release, complete), "deletes_tests": _deletes_tests(release, complete),
             "hostile": _append("ex1_autoencoder", HOSTILE.format(course=str(root)))(complete)}
     for student, (make, _) in CASES.items():

@@ -8,11 +8,8 @@ one plausible mistake per exercise.
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +18,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, grade_cells, inside, outside, read, release_path,
-                    solution_cells, source_path, without_delimiters)
+                    solution_cells, source_path)
 from mistakes import MISTAKES
+from release import answered, answers
+from release import nbgrader as run_nbgrader
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +29,7 @@ UNTOUCHED, COMPLETE, MISTAKEN = "untouched", "complete", "mistaken"
 
 
 def nbgrader(*args: str, cwd: Path) -> str:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=1800)
+    done = run_nbgrader(*args, cwd=cwd, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stderr
 
@@ -54,23 +51,15 @@ class GradedLesson:
 
 
 def _submissions(lesson: str, release: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
-    answers = {c.id: without_delimiters(c.source) for c in solution_cells(read(ROOT / "solutions" / lesson / f"{lesson}.ipynb"))}
-
-    def submission(skip: str | None = None, mistakes: dict | None = None) -> nbformat.NotebookNode:
-        notebook = nbformat.from_dict(release)
-        for cell in notebook.cells:
-            if cell.id in answers and cell.id != skip:
-                cell.source = answers[cell.id]
-                if mistakes and cell.id in mistakes:
-                    _, find, replace = mistakes[cell.id]
-                    assert find in cell.source, f"mistake for {cell.id} does not apply: {find!r} not found"
-                    cell.source = cell.source.replace(find, replace)
-        return notebook
-
-    students = {UNTOUCHED: nbformat.from_dict(release), COMPLETE: submission()}
-    students.update({stubbed(exercise): submission(skip=exercise) for exercise in answers})
+    students = {UNTOUCHED: nbformat.from_dict(release), COMPLETE: answered(lesson, release)}
+    students.update({stubbed(exercise): answered(lesson, release, skip=exercise) for exercise in answers(lesson)})
     if lesson in MISTAKES:
-        students[MISTAKEN] = submission(mistakes=MISTAKES[lesson])
+        mistaken = students[MISTAKEN] = answered(lesson, release)
+        for cell in mistaken.cells:
+            if cell.id in MISTAKES[lesson]:
+                _, find, replace = MISTAKES[lesson][cell.id]
+                assert find in cell.source, f"mistake for {cell.id} does not apply: {find!r} not found"
+                cell.source = cell.source.replace(find, replace)
     return students
 
 

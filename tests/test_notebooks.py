@@ -133,3 +133,16 @@ def test_environment_yml_lists_every_dependency_of_the_package():
     missing = {conda_names.get(n, n) for n in names} - listed
     assert not missing, f"environment.yml lacks {sorted(missing)}"
     assert re.search(r"^\s+- -e \.$", environment, flags=re.M), "environment.yml should install the course package"
+
+
+def test_answered_copies_hand_in_every_solution_without_delimiters():
+    from release import answered
+
+    lesson = "01_autoencoder"
+    release = read(release_path(lesson))
+    answers = solution_cells(answered(lesson, release))
+    assert answers and all("### BEGIN SOLUTION" not in c.source and "# To Do" in c.source for c in answers)
+    assert any("nn.Sequential(" in c.source for c in answers)
+    skipped = {c.id: c.source for c in solution_cells(answered(lesson, release, skip=answers[0].id))}
+    assert skipped[answers[0].id] == solution_cells(release)[0].source  # left as released
+    assert solution_cells(release)[0].source != answers[0].source  # and the release itself is untouched

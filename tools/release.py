@@ -77,15 +77,43 @@ def write_launch_cells(path: Path, settings: dict[str, str]) -> bool:
     return True
 
 
+SOLUTION_DELIMITERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def nbgrader(*args: str, cwd: Path = ROOT, **options) -> subprocess.CompletedProcess:
+    """Run ``nbgrader *args`` in ``cwd`` with this environment's executables on PATH (its migrations call alembic).
+
+    ``options`` go to ``subprocess.run`` (e.g. ``check=True, capture_output=True, text=True``).
+    """
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, **options)
+
+
+def answers(lesson: str) -> dict[str, str]:
+    """Each solution cell of ``lesson`` (by id) as a student who solved it would hand it in: delimiters dropped."""
+    notebook = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
+    return {cell.id: "\n".join(line for line in cell.source.splitlines()
+                               if not any(mark in line for mark in SOLUTION_DELIMITERS))
+            for cell in notebook.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
+
+
+def answered(lesson: str, release: nbformat.NotebookNode, skip: str | None = None) -> nbformat.NotebookNode:
+    """A copy of the released notebook with every exercise but ``skip`` answered by its solution."""
+    notebook = nbformat.from_dict(release)
+    solutions = answers(lesson)
+    for cell in notebook.cells:
+        if cell.get("id") in solutions and cell.id != skip:
+            cell.source = solutions[cell.id]
+    return notebook
+
+
 def main(selected: list[str]) -> None:
     settings = course_settings()
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     (ROOT / "grading").mkdir(exist_ok=True)
     for lesson in selected or lessons():
         if write_launch_cells(ROOT / "solutions" / lesson / f"{lesson}.ipynb", settings):
             print(f"updated the launch cells of solutions/{lesson}")
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", lesson, "--force"], cwd=ROOT,
-                       env=env, check=True)
+        nbgrader("generate_assignment", lesson, "--force", check=True)
 
 
 if __name__ == "__main__":
