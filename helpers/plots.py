@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 from torchvision.utils import make_grid
 
+from . import settings
+
 DIGIT_COLOURS = "tab10"
 
 
@@ -97,8 +99,10 @@ def curves(lines: Mapping[str, Sequence[float]], x: Sequence[float] | None = Non
     ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
+    if settings.smoke_mode() and xlabel == "epoch":  # a one-epoch run has no curve to read
+        title = f"{title or 'loss per epoch'}\n{settings.SMOKE_NOTE}"
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=9 if "\n" in title else None)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()

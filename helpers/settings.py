@@ -36,6 +36,18 @@ def smoke_mode() -> bool:
     raise ValueError(f"{SMOKE_VARIABLE} must be 1 or 0 (also true/false, yes/no, on/off); got {value!r}.")
 
 
+SMOKE_NOTE = "[smoke mode: a quick run, so this figure is not the lesson's result; run in full mode to see it]"
+
+
+def trained_result(text: str) -> str:
+    """``text`` as a notebook should print a figure that only means something after full training.
+
+    In smoke mode the text gets ``SMOKE_NOTE`` after it, so that a number from a one-epoch run on a slice of the data
+    is never read as the lesson's result; in full mode the text is returned unchanged.
+    """
+    return f"{text} {SMOKE_NOTE}" if smoke_mode() else text
+
+
 def headless() -> bool:
     """Whether nobody is watching the notebook run (tests, CI, grading): interactive widgets are then skipped.
 

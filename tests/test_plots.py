@@ -117,3 +117,12 @@ def test_curves_draw_reference_levels_as_dashed_lines():
     assert labels == ["norm", "median", "low"]
     assert [tuple(line.get_ydata()) for line in ax.get_lines()[1:]] == [(3.9, 3.9), (2.8, 2.8)]
     assert [line.get_linestyle() for line in ax.get_lines()[1:]] == ["--", ":"]
+
+
+def test_training_curves_say_when_they_come_from_a_smoke_mode_run(monkeypatch):
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    smoke = rendered(plots.curves({"train": [0.05]}, title="MSE")).axes[0].get_title()
+    assert smoke.startswith("MSE\n") and "smoke mode" in smoke
+    assert rendered(plots.curves({"norm": [3.0]}, x=[0.5], xlabel="t")).axes[0].get_title() == ""
+    monkeypatch.setenv("COURSE_SMOKE", "0")
+    assert rendered(plots.curves({"train": [0.05, 0.04]}, title="MSE")).axes[0].get_title() == "MSE"

@@ -64,3 +64,11 @@ def test_batches_per_epoch_counts_the_short_last_batch(clean_env):
 def test_sizes_reject_non_positive_numbers(clean_env, epochs, batch_size):
     with pytest.raises(ValueError, match="positive"):
         settings.sizes(epochs=epochs, batch_size=batch_size)
+
+
+def test_trained_result_notes_smoke_mode_and_leaves_full_mode_alone(clean_env):
+    clean_env.setenv(settings.SMOKE_VARIABLE, "0")
+    assert settings.trained_result("ELBO 100.0 nats") == "ELBO 100.0 nats"
+    clean_env.setenv(settings.SMOKE_VARIABLE, "1")
+    noted = settings.trained_result("ELBO 100.0 nats")
+    assert noted.startswith("ELBO 100.0 nats ") and "smoke mode" in noted and "full mode" in noted
