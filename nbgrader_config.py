@@ -7,6 +7,7 @@ grading/              submissions, autograded copies, feedback, gradebook (git-i
 
 import os
 
+import nbformat
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
 
@@ -74,5 +75,17 @@ class HideTestCode(NbGraderPreprocessor):
         return cell, resources
 
 
+class QuickModeNote(NbGraderPreprocessor):
+    """Feedback opens with one line saying that the notebook ran in quick grading mode (smoke mode)."""
+
+    note = ("**This notebook was graded in quick grading mode**: it trained for one epoch on a small slice of the "
+            "data, so the numbers it printed are not the lesson's results. Run it yourself in full mode to see them.")
+
+    def preprocess(self, nb, resources):
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(self.note, id="quick_grading_mode"))
+        return nb, resources
+
+
 # Feedback never shows hidden tests: neither their source in the test cells nor in any output.
-c.GenerateFeedback.preprocessors = [GetGrades, HideTestCode, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, HideTestCode, ClearHiddenTests, QuickModeNote,
+                                    CSSHTMLHeaderPreprocessor]

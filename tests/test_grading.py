@@ -66,9 +66,14 @@ def _stripped(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def _mistaken(exercise: str):
-    _, find, replace = MISTAKES[LESSON][exercise]
-    return lambda notebook: _edit(notebook, exercise, lambda cell: setattr(cell, "source",
-                                                                           cell.source.replace(find, replace)))
+    """The exercise answered with its first plausible mistake from tests/mistakes."""
+    mistake = next(m for m in MISTAKES[LESSON] if m.exercise == exercise)
+    return lambda notebook: _edit(notebook, exercise, lambda cell: setattr(cell, "source", mistake.apply(cell.source)))
+
+
+def _zero(*exercises: str) -> dict[str, float]:
+    """Expected scores when ``exercises`` earn nothing: both their visible and their hidden test cells."""
+    return {f"{exercise}{part}": 0 for exercise in exercises for part in ("_tests", "_hidden_tests")}
 
 
 ALWAYS_TRUE = """
@@ -118,23 +123,25 @@ CASES = {
     "complete": (lambda nb: nb, Case({}, "graded")),
     "raises": (lambda nb: _edit(nb, "ex2_train_step", lambda cell: setattr(
         cell, "source", 'raise ValueError("a bug in the answer")\n' + cell.source)),
-               Case({"ex2_train_step_tests": 0}, "graded")),
-    "loops": (lambda nb: _edit(nb, "ex3_reconstruction_error", lambda cell: setattr(cell, "source", cell.source.replace(
-        "    was_training = model.training\n", "    while batch_size == 3:\n        pass\n    was_training = model.training\n"))),
+               Case(_zero("ex2_train_step"), "graded")),
+    # the first call never returns (the visible check's), later ones do (the hidden tests')
+    "loops": (lambda nb: _edit(nb, "ex3_reconstruction_error", lambda cell: setattr(cell, "source", "stuck = [True]\n" + (
+        cell.source.replace("    was_training = model.training\n", "    if stuck:\n        stuck.clear()\n"
+                            "        while True:\n            pass\n    was_training = model.training\n")))),
         Case({"ex3_reconstruction_error_tests": 0}, "graded", "stopped by the timeout: ex3_reconstruction_error_tests")),
     "dies": (_append("ex4_pca_reconstruct", "import os\nos._exit(1)"),
-             Case({"ex4_pca_reconstruct_tests": 0}, "graded", "kernel died in ex4_pca_reconstruct")),
-    "edits_tests": (None, Case({"ex4_pca_reconstruct_tests": 0}, "graded", "locked cell edited, restored: "
-                                                                            "ex2_train_step_tests, ex4_pca_reconstruct_tests")),
-    "deletes_tests": (None, Case({"ex2_train_step_tests": 0}, "graded", "test cell missing, re-added and graded: "
-                                                                         "ex2_train_step_tests, ex3_reconstruction_error_tests")),
+             Case(_zero("ex4_pca_reconstruct"), "graded", "kernel died in ex4_pca_reconstruct")),
+    "edits_tests": (None, Case(_zero("ex4_pca_reconstruct"), "graded", "locked cell edited, restored: "
+                                                                        "ex2_train_step_tests, ex4_pca_reconstruct_tests")),
+    "deletes_tests": (None, Case(_zero("ex2_train_step"), "graded", "test cell missing, re-added and graded: "
+                                                                     "ex2_train_step_tests, ex3_reconstruction_error_tests")),
     "colab": (_colab, Case({}, "graded")),
     "stripped": (_stripped, Case({}, "needs manual grading", "nbgrader metadata missing")),
     "not_json": (None, Case({}, "needs manual grading", "invalid file")),
     "always_true": (lambda nb: _append("ex2_train_step", ALWAYS_TRUE)(_mistaken("ex2_train_step")(nb)),
-                    Case({"ex2_train_step_tests": 0}, "graded")),
+                    Case(_zero("ex2_train_step"), "graded")),
     "rebinds": (lambda nb: _append("ex4_pca_reconstruct", REBINDS)(_mistaken("ex4_pca_reconstruct")(nb)),
-                Case({"ex4_pca_reconstruct_tests": 0}, "graded")),
+                Case(_zero("ex4_pca_reconstruct"), "graded")),
     "hostile": (None, Case({}, "graded")),
     "leaks": (lambda nb: _edit(nb, "ex3_reconstruction_error", lambda cell: setattr(cell, "source", cell.source.replace(
         "    was_training = model.training\n",
@@ -191,7 +198,7 @@ def batch(tmp_path_factory) -> Batch:
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own use of SQLAlchemy warns, harmlessly
         gradebook.add_student(EARLIER)
         gradebook.add_submission(LESSON, EARLIER)
-        gradebook.find_grade("ex1_autoencoder_tests", LESSON, LESSON, EARLIER).manual_score = 1.5
+        gradebook.find_grade("ex1_autoencoder_tests", LESSON, LESSON, EARLIER).manual_score = 0.5
         gradebook.db.commit()
     protected = grade.snapshot([root / "nbgrader_config.py", *(root / "grading" / "submitted").rglob("*.ipynb")])
     submissions = grade.grade(root, [LESSON], workers=2, timeout=TIMEOUT)
@@ -243,7 +250,7 @@ def test_the_summary_names_every_submission_and_what_happened(batch):
 
 @pytest.mark.slow
 def test_earlier_gradebook_rows_and_the_course_files_survive_a_hostile_submission(batch):
-    assert batch.earlier_manual_score == 1.5
+    assert batch.earlier_manual_score == 0.5
     for path, data in batch.protected.items():
         assert path.read_bytes() == data, f"{path} was not restored"
     assert list((batch.root / "grading" / "backups").glob("gradebook-*.db")), "the gradebook is backed up first"

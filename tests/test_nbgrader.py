@@ -1,8 +1,10 @@
 """The nbgrader chain of every lesson, in a temporary course directory, with scores read from the gradebook.
 
 For each lesson: generate the student copy (it must equal the committed one), then autograde, in one run,
-submissions that are untouched, complete, complete but for one exercise (one per exercise), and complete but with
-one plausible mistake per exercise.
+submissions that are untouched, complete, complete but for one exercise (one per exercise), complete but with the
+k-th plausible mistake of every exercise (one submission per k), and complete but with the k-th answer tuned to the
+visible checks of every exercise. ``test_visible_checks.py`` tries each of those answers on its own and checks the
+messages; here they are graded for real.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from nbgrader.api import Gradebook
 
 from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, grade_cells, inside, outside, read, release_path,
                     solution_cells, source_path)
-from mistakes import MISTAKES
+from mistakes import MISTAKES, TUNED
 from release import answered, answers
 from release import nbgrader as run_nbgrader
 
 pytestmark = pytest.mark.slow
 
-UNTOUCHED, COMPLETE, MISTAKEN = "untouched", "complete", "mistaken"
+UNTOUCHED, COMPLETE = "untouched", "complete"
+QUICK_MODE_LINE = "This notebook was graded in quick grading mode"
 
 
 def nbgrader(*args: str, cwd: Path) -> str:
@@ -50,16 +53,32 @@ class GradedLesson:
         return sum(s for s, _ in cells), sum(m for _, m in cells)
 
 
+def _rounds(entries: list) -> list[list]:
+    """Entries grouped so that no exercise appears twice in a group: group k holds each exercise's k-th entry."""
+    rounds: list[list] = []
+    for entry in entries:
+        k = sum(1 for other in entries[:entries.index(entry)] if other.exercise == entry.exercise)
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(entry)
+    return rounds
+
+
+def _with(lesson: str, release: nbformat.NotebookNode, entries: list) -> nbformat.NotebookNode:
+    notebook = answered(lesson, release)
+    changed = {entry.exercise: entry for entry in entries}
+    for cell in notebook.cells:
+        if cell.get("id") in changed:
+            cell.source = changed[cell.id].apply(cell.source)
+    return notebook
+
+
 def _submissions(lesson: str, release: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     students = {UNTOUCHED: nbformat.from_dict(release), COMPLETE: answered(lesson, release)}
     students.update({stubbed(exercise): answered(lesson, release, skip=exercise) for exercise in answers(lesson)})
-    if lesson in MISTAKES:
-        mistaken = students[MISTAKEN] = answered(lesson, release)
-        for cell in mistaken.cells:
-            if cell.id in MISTAKES[lesson]:
-                _, find, replace = MISTAKES[lesson][cell.id]
-                assert find in cell.source, f"mistake for {cell.id} does not apply: {find!r} not found"
-                cell.source = cell.source.replace(find, replace)
+    for kind, entries in (("mistaken", MISTAKES[lesson]), ("tuned", TUNED[lesson])):
+        for k, group in enumerate(_rounds(entries)):
+            students[f"{kind}_{k}"] = _with(lesson, release, group)
     return students
 
 
@@ -115,20 +134,26 @@ def test_every_exercise_is_really_tested(graded):
         assert got < full, f"leaving {exercise} undone still scores full marks ({got}/{full})"
 
 
-def test_hidden_tests_catch_plausible_mistakes(graded):
-    mistakes = MISTAKES.get(graded.lesson)
-    if mistakes is None:
-        pytest.fail(f"tests/mistakes.py has no plausible mistakes for {graded.lesson}")
-    scores = graded.scores[MISTAKEN]
-    autograded = read(graded.root / "grading" / "autograded" / MISTAKEN / graded.lesson / f"{graded.lesson}.ipynb")
-    outputs = {cell.id: cell.outputs for cell in autograded.cells if cell.cell_type == "code"}
-    for exercise, (what, _, _) in mistakes.items():
-        score, top = scores[f"{exercise}_tests"]
-        assert score == 0, f"{exercise}: {what} still earns {score}/{top}"
-        kinds = [(o.output_type, o.get("name")) for o in outputs[f"{exercise}_tests"]]
-        assert kinds[0] == ("stream", "stdout") and kinds[-1] == ("error", None), (
-            f"{exercise}: {what} should pass the visible checks (which print a message) and fail a hidden one; "
-            f"got outputs {kinds}")
+def test_each_exercise_has_a_visible_and_a_hidden_test_cell_with_points_of_their_own(graded):
+    for exercise in graded.exercises:
+        visible, hidden = graded.scores[COMPLETE][f"{exercise}_tests"], graded.scores[COMPLETE][f"{exercise}_hidden_tests"]
+        assert visible[1] > 0 and hidden[1] > 0, f"{exercise}: points (visible, hidden) are {visible[1]}, {hidden[1]}"
+
+
+def test_a_plausible_mistake_scores_zero_on_its_exercise(graded):
+    for k, group in enumerate(_rounds(MISTAKES[graded.lesson])):
+        scores = graded.scores[f"mistaken_{k}"]
+        for mistake in group:
+            got = scores[f"{mistake.exercise}_tests"][0] + scores[f"{mistake.exercise}_hidden_tests"][0]
+            assert got == 0, f"{mistake.exercise}: {mistake.what} still earns {got}"
+
+
+def test_an_answer_tuned_to_the_visible_checks_scores_zero_on_the_hidden_tests(graded):
+    for k, group in enumerate(_rounds(TUNED[graded.lesson])):
+        scores = graded.scores[f"tuned_{k}"]
+        for tuned in group:
+            score, top = scores[f"{tuned.exercise}_hidden_tests"]
+            assert score == 0 and top > 0, f"{tuned.exercise}: {tuned.what} earns {score}/{top} on the hidden tests"
 
 
 def test_autograding_restores_hidden_tests_that_students_never_saw(graded):
@@ -155,6 +180,12 @@ def test_feedback_reports_failures_but_never_shows_hidden_test_code(graded):
         assert "HIDDEN TESTS" not in text
         shown = sorted(line for line in code_lines if line in text)
         assert not shown, f"{student}'s feedback shows hidden test code: {shown[:2]}"
-    mistaken = _feedback_text(graded, MISTAKEN)
-    assert mistaken.count("AssertionError") >= len(MISTAKES.get(graded.lesson, {})), (
-        "feedback should still say which checks failed, and why")
+    mistaken = _feedback_text(graded, "mistaken_0")
+    for mistake in _rounds(MISTAKES[graded.lesson])[0]:
+        assert mistake.message in mistaken, f"feedback should say why {mistake.exercise} failed: {mistake.message!r}"
+
+
+def test_feedback_opens_by_saying_the_notebook_ran_in_quick_grading_mode(graded):
+    text = _feedback_text(graded, COMPLETE)
+    assert QUICK_MODE_LINE in text
+    assert text.index(QUICK_MODE_LINE) < text.index("Exercise 1"), "the note should come before the lesson's cells"

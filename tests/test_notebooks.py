@@ -91,23 +91,33 @@ def test_no_solution_or_hidden_test_line_reaches_students(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_exercise_has_a_stub_and_graded_visible_and_hidden_tests(lesson):
+def test_every_exercise_has_a_stub_then_a_visible_check_cell_and_a_hidden_test_cell(lesson):
     source, release = read(source_path(lesson)), read(release_path(lesson))
     released = {c.id: c for c in release.cells}
     solutions = solution_cells(source)
     assert len(solutions) >= 3, "each lesson has at least three graded exercises"
-    for cell in solutions:
+    for number, cell in enumerate(solutions, start=1):
+        assert re.match(rf"ex{number}_", cell.id), f"{cell.id}: exercises are numbered ex1_, ex2_, ... in order"
         lines = cell.source.splitlines()
         begin = next(i for i, line in enumerate(lines) if SOLUTION_DELIMITERS[0] in line)
         assert "To Do" in lines[begin - 1], f"{cell.id}: write a '...  # To Do' line right above the solution"
         assert "To Do" in released[cell.id].source
-        following = source.cells[source.cells.index(cell) + 1]
-        meta = grading(following)
-        assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, (
-            f"{cell.id}: the cell after an exercise must be its locked test cell with points")
-        visible = "\n".join(outside(following.source, HIDDEN_DELIMITERS))
-        assert re.search(r"\b(assert|checks\.check_\w+)\b", visible), f"{following.id}: no visible check"
-        assert inside(following.source, HIDDEN_DELIMITERS), f"{following.id}: no hidden tests"
+        index = source.cells.index(cell)
+        visible, hidden = source.cells[index + 1], source.cells[index + 2]
+        assert (visible.id, hidden.id) == (f"{cell.id}_tests", f"{cell.id}_hidden_tests")
+        for test_cell in (visible, hidden):
+            meta = grading(test_cell)
+            assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, (
+                f"{test_cell.id}: must be a locked test cell with points")
+        assert not inside(visible.source, HIDDEN_DELIMITERS), f"{visible.id}: visible checks only"
+        assert visible.source.startswith(f"checks.require_done({number}, "), (
+            f"{visible.id}: start with checks.require_done({number}, ...) so that an untouched exercise says so")
+        assert re.search(r"\b(assert|checks\.check_\w+)\b", visible.source), f"{visible.id}: no visible check"
+        assert re.search(rf'print\(f?"Exercise {number}: ', visible.source), f"{visible.id}: no success message"
+        assert inside(hidden.source, HIDDEN_DELIMITERS), f"{hidden.id}: no hidden tests"
+        shown = outside(hidden.source, HIDDEN_DELIMITERS)
+        assert shown and all(line.startswith("#") for line in shown), (
+            f"{hidden.id}: students should see only a comment saying what the cell is")
     assert all(grading(c).get("locked") for c in grade_cells(source))
 
 
