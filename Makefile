@@ -1,8 +1,10 @@
 # Short verbs for the course. Each one sets up the virtual environment first if it is missing or out of date.
 #   make lab       open the student notebooks in JupyterLab
 #   make test      run the whole test suite (helpers, lessons in smoke mode, the nbgrader chain)
-#   make bench     measure speed, memory and model quality; writes benchmarks/results.md
-#   make release   regenerate notebooks/ (student copies) from solutions/: Colab badges and setup cells, then nbgrader
+#   make bench     measure speed, memory and model quality on $COURSE_DATA into benchmarks/results.json and .md,
+#                  then make release (the figures the README and the lessons state come from that record)
+#   make release   regenerate notebooks/ (student copies) from solutions/: measured figures from benchmarks/results.json,
+#                  Colab badges and setup cells, then nbgrader
 #   make grade     autograde grading/submitted/ in parallel, then feedback and grading/grades.csv, and a summary
 #                  (options: make grade GRADE_FLAGS="--workers 4 --timeout 120 01_autoencoder")
 #   make bench-grading   measure make grade (one student, all lessons; 50 students) into benchmarks/results.md
@@ -32,8 +34,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(MAKE) release
 
 release: $(STAMP)
+	$(BIN)/python tools/figures.py
 	$(BIN)/python tools/release.py
 
 grade: $(STAMP)

@@ -12,7 +12,8 @@ import run  # noqa: E402
 RESULTS = {
     "date": "2026-01-01", "machine": "Some CPU, 2 CPU cores, no GPU",
     "versions": {"python": "3.11", "torch": "2.x", "torchvision": "0.x"},
-    "data": "/data (8,000 training and 2,000 test images, the offline stand-in, not full MNIST)",
+    "data": run.data_record(8000, 2000),
+    "course": {"full seconds": 730, "smoke seconds": 21},
     "data path": [{"batch size": 128, "classic s": 5.0, "helpers s": 0.5, "zero-cost s": 0.49, "speed-up": 10.0,
                    "throughput fraction": 0.98},
                   {"batch size": 32, "classic s": 3.0, "helpers s": 1.0, "zero-cost s": 0.9, "speed-up": 3.0,
@@ -30,7 +31,8 @@ RESULTS = {
 
 def test_the_report_states_the_setting_and_compares_with_the_targets():
     text = run.report(RESULTS)
-    assert "Some CPU, 2 CPU cores, no GPU" in text and "not full MNIST" in text and "torch 2.x" in text
+    assert "Some CPU, 2 CPU cores, no GPU" in text and "torch 2.x" in text
+    assert "- data: 8,000 training and 2,000 test images (a subset of MNIST, not full MNIST)" in text
     assert "| 128 | 5.00 | 0.50 | 0.49 | 10.0x | 0.98 |" in text
     assert "At batch size 128" not in text
     assert "At batch size 32 the speed-up target is missed: 3.0x instead of 5x" in text and "only 3.3x faster" in text
@@ -69,3 +71,8 @@ def test_the_report_adds_the_grading_figures_when_there_are_some():
     assert "| batch | 1 worker | 2 workers (all cores) |" in text
     assert "| one student, all 2 lessons | 60 s | 35 s |" in text
     assert "| 50 students, lesson 01 | 700 s (14.0 s each) | 400 s (8.0 s each) |" in text
+
+
+def test_the_data_is_named_by_its_image_counts():
+    assert run.data_record(60_000, 10_000) == {"training images": 60_000, "test images": 10_000, "name": "full MNIST"}
+    assert run.data_record(8_000, 2_000)["name"] == "a subset of MNIST, not full MNIST"
