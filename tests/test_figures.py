@@ -57,3 +57,16 @@ def test_the_readme_takes_its_run_times_and_results_from_the_record():
 def test_results_md_is_written_from_the_record():
     assert (ROOT / "benchmarks" / "results.md").read_text() == run.report(RECORD), (
         "benchmarks/results.md disagrees with results.json: both are written by `make bench`")
+
+
+def test_a_notebook_gets_its_markdown_figures_rewritten_and_its_code_left_alone(tmp_path):
+    import nbformat
+
+    path = tmp_path / "lesson.ipynb"
+    code = "print('<!-- figure t ~ duration -->5 s<!-- /figure -->')"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("ran in <!-- figure t ~ duration -->5 s<!-- /figure -->"),
+        nbformat.v4.new_code_cell(code)]), path)
+    assert figures.write(path, {"t": 75.0}) and not figures.write(path, {"t": 75.0})
+    markdown, cell = nbformat.read(path, as_version=4).cells
+    assert markdown.source == "ran in <!-- figure t ~ duration -->1 min 15 s<!-- /figure -->" and cell.source == code

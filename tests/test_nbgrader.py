@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 
 from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, grade_cells, inside, outside, read, release_path,
                     solution_cells, source_path)
-from mistakes import MISTAKES, TUNED
+from mistakes import MISTAKES, TUNED, by_exercise
 from release import answered, answers
 from release import nbgrader as run_nbgrader
 
@@ -55,13 +55,8 @@ class GradedLesson:
 
 def _rounds(entries: list) -> list[list]:
     """Entries grouped so that no exercise appears twice in a group: group k holds each exercise's k-th entry."""
-    rounds: list[list] = []
-    for entry in entries:
-        k = sum(1 for other in entries[:entries.index(entry)] if other.exercise == entry.exercise)
-        if k == len(rounds):
-            rounds.append([])
-        rounds[k].append(entry)
-    return rounds
+    per_exercise = by_exercise(entries).values()
+    return [[group[k] for group in per_exercise if k < len(group)] for k in range(max(map(len, per_exercise)))]
 
 
 def _with(lesson: str, release: nbformat.NotebookNode, entries: list) -> nbformat.NotebookNode:

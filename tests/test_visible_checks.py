@@ -21,7 +21,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from course import LESSONS, SOLUTION_DELIMITERS, grading, outside, read, source_path
-from mistakes import MISTAKES, TUNED
+from mistakes import MISTAKES, TUNED, by_exercise
 from release import answers
 
 pytestmark = pytest.mark.slow
@@ -87,10 +87,9 @@ def trials(lesson: str) -> dict[tuple[str, str], Trial]:
             if cell.id in triples:
                 _, visible, hidden = triples[cell.id]
                 tries = {UNTOUCHED: "\n".join(outside(cell.source, SOLUTION_DELIMITERS)), SOLUTION: solved[cell.id]}
-                mine = [m for m in MISTAKES[lesson] if m.exercise == cell.id]
-                tuned = [t for t in TUNED[lesson] if t.exercise == cell.id]
-                tries.update({f"mistake-{i}": m.apply(solved[cell.id]) for i, m in enumerate(mine)})
-                tries.update({f"tuned-{i}": t.apply(solved[cell.id]) for i, t in enumerate(tuned)})
+                for kind, entries in (("mistake", MISTAKES[lesson]), ("tuned", TUNED[lesson])):
+                    mine = by_exercise(entries).get(cell.id, [])
+                    tries.update({f"{kind}-{i}": entry.apply(solved[cell.id]) for i, entry in enumerate(mine)})
                 kept = dict(shell.user_ns)
                 for key, source in tries.items():
                     results[cell.id, key] = Trial(run(source), run(visible.source), run(hidden.source))
@@ -104,12 +103,10 @@ def trials(lesson: str) -> dict[tuple[str, str], Trial]:
 
 
 def _cases(kind: str) -> list:
-    entries, cases = (MISTAKES if kind == "mistake" else TUNED), []
-    for lesson in LESSONS:
-        for entry in entries.get(lesson, []):
-            index = [e for e in entries[lesson] if e.exercise == entry.exercise].index(entry)
-            cases.append(pytest.param(lesson, entry, f"{kind}-{index}", id=f"{lesson}-{entry.exercise}-{index}"))
-    return cases
+    entries = MISTAKES if kind == "mistake" else TUNED
+    return [pytest.param(lesson, entry, f"{kind}-{index}", id=f"{lesson}-{exercise}-{index}")
+            for lesson in LESSONS for exercise, group in by_exercise(entries[lesson]).items()
+            for index, entry in enumerate(group)]
 
 
 def _exercises() -> list:
@@ -119,12 +116,12 @@ def _exercises() -> list:
 
 @pytest.mark.parametrize("lesson, exercise", _exercises())
 def test_every_exercise_has_three_plausible_mistakes_with_their_own_messages_and_a_tuned_answer(lesson, exercise):
-    mistakes = [m for m in MISTAKES[lesson] if m.exercise == exercise]
+    mistakes = by_exercise(MISTAKES[lesson]).get(exercise, [])
     assert len(mistakes) >= 3, f"{exercise} has {len(mistakes)} plausible mistakes in tests/mistakes; at least 3"
     messages = [m.message for m in mistakes]
     assert all(len(m) >= 12 for m in messages), f"{exercise}: give every mistake the message its check shows"
     assert len(set(messages)) == len(messages), f"{exercise}: each mistake needs a message of its own"
-    assert any(t.exercise == exercise for t in TUNED[lesson]), f"{exercise} has no answer tuned to its visible checks"
+    assert by_exercise(TUNED[lesson]).get(exercise), f"{exercise} has no answer tuned to its visible checks"
 
 
 @pytest.mark.parametrize("lesson, exercise", _exercises())

@@ -3,9 +3,9 @@
 A figure is marked where it stands, in the README or in a lesson's markdown, as
 ``<!-- figure PATH ~ FORMAT -->text<!-- /figure -->``. PATH walks the record (``lessons/01_autoencoder/full/seconds``;
 list items by number), FORMAT says how to write the value: ``duration`` (``48 s``, ``3 min 12 s``), ``minutes``
-(``12.5 min``), ``GB`` (megabytes written as ``1.2 GB``), ``count`` (``60,000``), ``signed`` plus a precision (``signed .1f`` gives ``+4.3``), or any Python
-format spec (``.4f``). The ``~`` keeps Markdown tables intact (a ``|`` would split a
-cell), and the comments do not show in rendered Markdown (GitHub, JupyterLab, Colab).
+(``12.5 min``), ``GB`` (megabytes written as ``1.2 GB``), ``count`` (``60,000``), ``signed`` plus a precision
+(``signed .1f`` gives ``+4.3``), or any Python format spec (``.4f``). The ``~`` keeps Markdown tables intact (a ``|``
+would split a cell), and the comments do not show in rendered Markdown (GitHub, JupyterLab, Colab).
 
 ``python tools/figures.py`` rewrites every marked figure from the record; `make release` runs it first. A test
 fails while any figure disagrees with the record.
@@ -51,38 +51,47 @@ def written(value, form: str) -> str:
     return format(value, form)
 
 
+def _figure(match: re.Match, record: dict) -> str:
+    """The figure ``match`` marks, as the record says it should be written."""
+    return written(lookup(record, match["path"]), match["format"])
+
+
 def render(text: str, record: dict) -> str:
     """``text`` with every marked figure rewritten from ``record``."""
-    return FIGURE.sub(lambda m: f"<!-- figure {m['path']} ~ {m['format']} -->{written(lookup(record, m['path']), m['format'])}"
-                                "<!-- /figure -->", text)
+    return FIGURE.sub(lambda m: f"<!-- figure {m['path']} ~ {m['format']} -->{_figure(m, record)}<!-- /figure -->", text)
 
 
 def marked_files() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "solutions").glob("*/*.ipynb"))]
 
 
+def _texts(path: Path) -> list[str]:
+    """The texts of ``path`` that may hold marked figures: a notebook's markdown cells, or the whole file."""
+    if path.suffix == ".ipynb":
+        return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    return [path.read_text()]
+
+
 def stale(path: Path, record: dict) -> list[str]:
     """The marked figures of ``path`` that disagree with ``record``, as 'path: was -> should be'."""
-    texts = ([c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
-             if path.suffix == ".ipynb" else [path.read_text()])
-    return [f"{m['path']}: {m['text']!r} -> {written(lookup(record, m['path']), m['format'])!r}"
-            for text in texts for m in FIGURE.finditer(text)
-            if m["text"] != written(lookup(record, m["path"]), m["format"])]
+    return [f"{m['path']}: {m['text']!r} -> {should!r}" for text in _texts(path) for m in FIGURE.finditer(text)
+            if m["text"] != (should := _figure(m, record))]
 
 
 def write(path: Path, record: dict) -> bool:
     """Rewrite the marked figures of ``path``; return whether it changed."""
-    if not stale(path, record):
-        return False
     if path.suffix == ".ipynb":
-        notebook = nbformat.read(path, as_version=4)
+        notebook, changed = nbformat.read(path, as_version=4), False
         for cell in notebook.cells:
-            if cell.cell_type == "markdown":
-                cell.source = render(cell.source, record)
-        nbformat.write(notebook, path)
-    else:
-        path.write_text(render(path.read_text(), record))
-    return True
+            if cell.cell_type == "markdown" and (new := render(cell.source, record)) != cell.source:
+                cell.source, changed = new, True
+        if changed:
+            nbformat.write(notebook, path)
+        return changed
+    text = path.read_text()
+    if (new := render(text, record)) != text:
+        path.write_text(new)
+    return new != text
 
 
 def main() -> None:

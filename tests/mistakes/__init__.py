@@ -17,14 +17,15 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from course import LESSONS
+
 
 @dataclass(frozen=True)
-class Mistake:
+class Tuned:
     exercise: str  # the solution cell's grade_id
-    what: str      # the mistake in a few words, as a teacher would name it
+    what: str      # the answer in a few words, as a teacher would name it
     find: str
     replace: str
-    message: str   # text the failed visible check must show
 
     def apply(self, answer: str) -> str:
         assert self.find in answer, f"{self.exercise}: {self.what!r} does not apply: {self.find!r} not found"
@@ -32,27 +33,22 @@ class Mistake:
 
 
 @dataclass(frozen=True)
-class Tuned:
-    exercise: str
-    what: str
-    find: str
-    replace: str
-
-    apply = Mistake.apply
+class Mistake(Tuned):
+    message: str   # text the failed visible check must show
 
 
-LESSON_MODULES = {
-    "01_autoencoder": "lesson01",
-    "02_denoising": "lesson02",
-    "03_kl_divergence": "lesson03",
-    "04_conv_vae": "lesson04",
-    "05_interpolation": "lesson05",
-}
+def by_exercise(entries: list[Tuned]) -> dict[str, list[Tuned]]:
+    """The entries of each exercise, in their order: an entry's index there is its number within its exercise."""
+    grouped: dict[str, list[Tuned]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.exercise, []).append(entry)
+    return grouped
 
 
 def _load(attribute: str) -> dict[str, list]:
-    return {lesson: list(getattr(importlib.import_module(f"{__name__}.{module}"), attribute))
-            for lesson, module in LESSON_MODULES.items()}
+    """Each lesson's list, from the module of the lesson's number (``lesson01`` for ``01_autoencoder``)."""
+    return {lesson: list(getattr(importlib.import_module(f"{__name__}.lesson{lesson[:2]}"), attribute))
+            for lesson in LESSONS}
 
 
 MISTAKES: dict[str, list[Mistake]] = _load("MISTAKES")
