@@ -22,6 +22,7 @@ def test_figures_are_written_as_their_format_says():
     assert figures.written(60000, "count") == "60,000"
     assert figures.written(4.28, "signed .1f") == "+4.3" and figures.written(-0.04, "signed .2f") == "-0.04"
     assert figures.written(0.016027, ".4f") == "0.0160"
+    assert figures.written({"mean": 98.94, "sd": 0.31, "values": [98.6, 98.9, 99.3]}, "± .1f") == "98.9 ± 0.3"
 
 
 def test_render_rewrites_marked_figures_from_the_record_and_leaves_the_rest():

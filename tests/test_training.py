@@ -1,3 +1,5 @@
+import time
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -60,3 +62,12 @@ def test_the_progress_bar_is_silent_in_smoke_mode(capsys, smoke_sizes):
     training.fit(lambda x: 0.0, images, smoke_sizes)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_seconds_count_the_training_steps_and_not_the_evaluations(smoke_sizes):
+    images = data.ImageSet(torch.rand(8, 1, 2, 2), torch.arange(8))
+    history = training.fit(lambda x: time.sleep(0.02) or 0.0, images, smoke_sizes,
+                           evaluate=lambda: time.sleep(0.5) or 0.0)
+    batches = smoke_sizes.epochs * smoke_sizes.batches_per_epoch(len(images))
+    assert 0.02 * batches <= history.seconds < 0.02 * batches + 0.3, (
+        f"{batches} steps of 0.02 s and evaluations of 0.5 s gave history.seconds = {history.seconds:.2f}")
