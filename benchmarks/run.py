@@ -3,11 +3,14 @@
 1. Data path: one epoch of lesson 1's autoencoder fed by the helpers' in-memory batching, by the classic
    torchvision pipeline (MNIST + ToTensor + DataLoader(shuffle=True)), and by batches already sliced in memory
    (zero data cost), at batch sizes 32 and 128.
-2. Each lesson executed headless in a fresh kernel, in smoke and in full mode: wall time and peak memory.
-3. Model quality on the test split, read from the lessons' own variables after a full run, and a reference MLP
-   VAE (784-400-20, BCE summed + KL, Adam 1e-3, batch 128) trained for as long as lesson 4's conv VAE trained.
+2. Each lesson executed headless in a fresh kernel: once in smoke mode, and in full mode once per seed (0, 1, 2),
+   the whole course in order for each seed; wall time and peak memory.
+3. Model quality on the test split, read from the lessons' own variables after each full run (mean and spread over
+   the seeds), and the anchor: the VAE of pytorch/examples (784-400-20, BCE summed + KL, Adam 1e-3, batch 128,
+   10 epochs), trained once per seed in the same run.
 
-Usage: ``python benchmarks/run.py`` (``make bench``). Data: $COURSE_DATA, else the course's data/ folder.
+Usage: ``python benchmarks/run.py`` (``make bench``). Data: $COURSE_DATA, else the course's data/ folder; the record
+names the data by its image counts. Run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -366,7 +369,7 @@ def anchor_report(anchor: dict, conv: dict, n_seeds: int) -> str:
     target = min(CONV_TARGET, anchor["negative ELBO"]["mean"] - ANCHOR_MARGIN)
     reached = conv["conv negative ELBO"]["mean"]
     return "\n".join([
-        f"## Lesson 4 against the anchor ({n_seeds} seeds)", "",
+        f"### Lesson 4 against the anchor ({n_seeds} seeds)", "",
         "Test negative ELBO in nats per image over the 28x28 pixels of MNIST, one sample of z per image. The anchor is "
         "the VAE of pytorch/examples (`vae/main.py`), trained here in the same run.", "",
         "| model | training | training time | negative ELBO | reconstruction | KL |", "| --- | --- | --- | --- | --- | --- |",

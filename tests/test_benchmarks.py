@@ -9,39 +9,64 @@ from course import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import run  # noqa: E402
 
+def seeds(*values):
+    return run.spread(list(values))
+
+
 RESULTS = {
     "date": "2026-01-01", "machine": "Some CPU, 2 CPU cores, no GPU",
     "versions": {"python": "3.11", "torch": "2.x", "torchvision": "0.x"},
-    "data": run.data_record(8000, 2000),
-    "course": {"full seconds": 730, "smoke seconds": 21},
+    "data": run.data_record(8000, 2000), "seeds": [0, 1, 2],
+    "course": {"full seconds": 930, "smoke seconds": 21},
     "data path": [{"batch size": 128, "classic s": 5.0, "helpers s": 0.5, "zero-cost s": 0.49, "speed-up": 10.0,
                    "throughput fraction": 0.98},
                   {"batch size": 32, "classic s": 3.0, "helpers s": 1.0, "zero-cost s": 0.9, "speed-up": 3.0,
                    "throughput fraction": 0.9}],
     "lessons": {
         "01_autoencoder": {"smoke": {"seconds": 10, "peak MB": 900, "metrics": {}},
-                           "full": {"seconds": 30, "peak MB": 1000, "metrics": {"PCA MSE per pixel": 0.028}}},
+                           "full": {"seconds": 30, "peak MB": 1000, "metrics": {"PCA MSE per pixel": 0.028}},
+                           "quality": {"wall seconds": seeds(30, 31, 32), "PCA MSE per pixel": seeds(0.028, 0.028, 0.028)}},
         "04_conv_vae": {"smoke": {"seconds": 11, "peak MB": 950, "metrics": {}},
-                        "full": {"seconds": 700, "peak MB": 1200,
-                                 "metrics": {"test negative ELBO": [107.3, 83.9, 23.4], "training seconds": 45.0}}},
+                        "full": {"seconds": 230, "peak MB": 1200, "metrics": {}},
+                        "quality": {"wall seconds": seeds(250, 240, 245),
+                                    "conv negative ELBO": seeds(98.0, 99.0, 100.0), "conv reconstruction": seeds(75, 75, 75),
+                                    "conv KL": seeds(24, 24, 24), "conv training seconds": seeds(80, 81, 82),
+                                    "MLP epochs": seeds(40, 41, 42), "MLP training seconds": seeds(80, 80, 80),
+                                    "MLP negative ELBO": seeds(101, 102, 103), "MLP reconstruction": seeds(78, 78, 78),
+                                    "MLP KL": seeds(24, 24, 24)}},
     },
-    "reference VAE": {"seconds": 45.2, "epochs begun": 30, "test negative ELBO": [115.0, 90.0, 25.0]},
+    "anchor": {"training seconds": seeds(35, 36, 37), "negative ELBO": seeds(104.0, 104.5, 105.0),
+               "reconstruction": seeds(80, 80, 80), "KL": seeds(25, 25, 25)},
 }
+
+
+def test_spread_gives_mean_sample_deviation_and_range():
+    assert run.spread([98.0, 99.0, 100.0]) == {"mean": 99.0, "sd": 1.0, "min": 98.0, "max": 100.0,
+                                               "values": [98.0, 99.0, 100.0]}
+    assert run.over_seeds([{"a": 1.0, "b": 2.0}, {"a": 3.0, "b": 2.0}])["a"]["mean"] == 2.0
 
 
 def test_the_report_states_the_setting_and_compares_with_the_targets():
     text = run.report(RESULTS)
     assert "Some CPU, 2 CPU cores, no GPU" in text and "torch 2.x" in text
     assert "- data: 8,000 training and 2,000 test images (a subset of MNIST, not full MNIST)" in text
+    assert "- seeds: 0, 1, 2" in text
     assert "| 128 | 5.00 | 0.50 | 0.49 | 10.0x | 0.98 |" in text
     assert "At batch size 128" not in text
     assert "At batch size 32 the speed-up target is missed: 3.0x instead of 5x" in text and "only 3.3x faster" in text
     assert "At batch size 32 the helpers reach 0.90 of the zero-data-cost throughput" in text
-    assert "| whole course | 21 s | | 730 s (12.2 min) | |" in text
-    assert "missed by 130 s" in text and "not measured: no GPU in this run" in text
-    assert "PCA MSE per pixel: 0.0280" in text
-    assert "107.3 nats per image (reconstruction 83.9 + KL 23.4)" in text
-    assert "against 107.3 for the conv VAE: the conv VAE is better" in text
+    assert "| whole course | 21 s | | 930 s (15.5 min) | | |" in text
+    assert "within 15 minutes (**missed**: 15.5 min)" in text
+    assert "no lesson over 4 minutes (met: the slowest, 04_conv_vae, took 230 s)" in text
+    assert "| 01_autoencoder | 10 s | 900 MB | 30 s | 1000 MB | 31 ± 1 s |" in text
+    assert "| 04_conv_vae | conv negative ELBO | 99 ± 1 | 98 | 100 |" in text
+    assert "| anchor: MLP 784-400-20 | 10 epochs, batch 128, Adam 1e-3 | 36 ± 1 s | 104.5 ± 0.5 | 80.0 | 25.0 |" in text
+    assert "at most 99.5: **missed** (99.0)" not in text and "so at most 99.5: met (99.0)" in text
+
+
+def test_the_conv_target_is_missed_when_it_is_not_5_nats_better_than_the_anchor():
+    slow = {**RESULTS, "anchor": {**RESULTS["anchor"], "negative ELBO": seeds(103.0, 103.5, 104.0)}}
+    assert "so at most 98.5: **missed** (99.0)" in run.report(slow)
 
 
 def test_epoch_timing_runs_every_feed_and_keeps_the_best_time():

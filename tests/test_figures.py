@@ -71,3 +71,73 @@ def test_a_notebook_gets_its_markdown_figures_rewritten_and_its_code_left_alone(
     assert figures.write(path, {"t": 75.0}) and not figures.write(path, {"t": 75.0})
     markdown, cell = nbformat.read(path, as_version=4).cells
     assert markdown.source == "ran in <!-- figure t ~ duration -->1 min 15 s<!-- /figure -->" and cell.source == code
+
+
+def _mean(lesson: str, figure: str) -> float:
+    return RECORD["lessons"][lesson]["quality"][figure]["mean"]
+
+
+def _sd(lesson: str, figure: str) -> float:
+    return RECORD["lessons"][lesson]["quality"][figure]["sd"]
+
+
+def _psnr(column: str, kind: str, level: float) -> float:
+    return _mean("02_denoising", f"PSNR {column}, {kind} {level}")
+
+
+# What the prose says in words about the measured figures; each sentence is rewritten when the record disagrees.
+CLAIMS = {
+    "lesson 1: with 16 numbers per image the autoencoder reconstructs better than PCA":
+        lambda: _mean("01_autoencoder", "autoencoder MSE per pixel") < _mean("01_autoencoder", "PCA MSE per pixel"),
+    "lesson 2: the noisy inputs are drawn with a fixed seed, so their PSNR has no spread":
+        lambda: all(_sd("02_denoising", f"PSNR noisy input, {kind} {level}") < 1e-9
+                    for kind in ("Gaussian", "masking") for level in (0.3, 0.5)),
+    "lesson 2: the gain of the denoiser grows with the noise":
+        lambda: all(_mean("02_denoising", f"PSNR gain, {kind} 0.5") > _mean("02_denoising", f"PSNR gain, {kind} 0.3")
+                    for kind in ("Gaussian", "masking")),
+    "lesson 2: at high levels the plain autoencoder still beats the noisy input":
+        lambda: all(_psnr("plain autoencoder", kind, 0.5) > _psnr("noisy input", kind, 0.5)
+                    for kind in ("Gaussian", "masking")),
+    "lesson 2: the denoiser beats the plain autoencoder on noisy inputs, by more on Gaussian noise than on masking":
+        lambda: all(_psnr("denoiser", kind, level) > _psnr("plain autoencoder", kind, level)
+                    for kind in ("Gaussian", "masking") for level in (0.3, 0.5))
+        and (_psnr("denoiser", "Gaussian", 0.5) - _psnr("plain autoencoder", "Gaussian", 0.5)
+             > _psnr("denoiser", "masking", 0.5) - _psnr("plain autoencoder", "masking", 0.5)),
+    "lesson 3: most of the loss is reconstruction; the KL term is much smaller":
+        lambda: _mean("03_kl_divergence", "test KL") < 0.5 * _mean("03_kl_divergence", "test reconstruction"),
+    "lesson 3: the floor of the reconstruction term depends on the images alone":
+        lambda: _sd("03_kl_divergence", "reconstruction floor") < 1e-9,
+    "lesson 3: beta = 4 buys a smaller KL with a larger reconstruction term":
+        lambda: _mean("03_kl_divergence", "test KL, beta 4") < _mean("03_kl_divergence", "test KL")
+        and _mean("03_kl_divergence", "test reconstruction, beta 4") > _mean("03_kl_divergence", "test reconstruction"),
+    "lesson 3: beta = 0 reconstructs best of the three, and its ELBO is by far the worst":
+        lambda: _mean("03_kl_divergence", "test reconstruction, beta 0") < min(
+            _mean("03_kl_divergence", "test reconstruction"), _mean("03_kl_divergence", "test reconstruction, beta 4"))
+        and _mean("03_kl_divergence", "test negative ELBO, beta 0") > 2 * max(
+            _mean("03_kl_divergence", "test negative ELBO"), _mean("03_kl_divergence", "test negative ELBO, beta 4")),
+    "lesson 4: for the same training time the conv VAE beats the MLP VAE, mostly in reconstruction":
+        lambda: _mean("04_conv_vae", "conv minus MLP") < 0
+        and _mean("04_conv_vae", "conv minus MLP, reconstruction") < _mean("04_conv_vae", "conv minus MLP"),
+    "lesson 4: the conv VAE is at most 100 nats and at least 5 better than the PyTorch examples' VAE":
+        lambda: _mean("04_conv_vae", "conv negative ELBO") <= min(100.0, RECORD["anchor"]["negative ELBO"]["mean"] - 5),
+    "lesson 4: the PyTorch examples' VAE trains in less than half the conv VAE's time":
+        lambda: RECORD["anchor"]["training seconds"]["mean"] < 0.5 * _mean("04_conv_vae", "conv training seconds"),
+    "lesson 5: along straight paths no model jumps (largest step under 1.5 times the mean)":
+        lambda: all(_mean("05_interpolation", f"{model}, largest over mean") < 1.5
+                    for model in ("plain autoencoder", "VAE, same networks", "lesson 4's VAE")),
+    "lesson 5: the autoencoder and the VAE with the same networks change by about as much per step":
+        lambda: abs(_mean("05_interpolation", "plain autoencoder, mean change")
+                    / _mean("05_interpolation", "VAE, same networks, mean change") - 1) < 0.2,
+    "lesson 5: the VAE's codes have the prior's scale (norm near 4), the autoencoder's a scale of their own":
+        lambda: 3 < _mean("05_interpolation", "VAE, same networks, code norm") < 5
+        and _mean("05_interpolation", "plain autoencoder, code norm") > 2 * _mean("05_interpolation",
+                                                                                 "VAE, same networks, code norm"),
+    "the whole course runs within 15 minutes in full mode, and no lesson takes more than 4":
+        lambda: RECORD["course"]["full seconds"] <= 15 * 60
+        and all(runs["full"]["seconds"] <= 4 * 60 for runs in RECORD["lessons"].values()),
+}
+
+
+@pytest.mark.parametrize("claim", CLAIMS)
+def test_what_the_prose_says_about_the_figures_holds_in_the_record(claim):
+    assert CLAIMS[claim](), f"the course says that {claim}, but benchmarks/results.json disagrees: rewrite the sentence"
