@@ -42,7 +42,8 @@ def save_module(name: str, module: nn.Module, example: torch.Tensor) -> Path:
 
     The file is written atomically: an interrupted save leaves no file behind.
     """
-    module = copy.deepcopy(module).cpu().eval()
+    # contiguous: weights trained in channels_last (lesson 4) are stored in the plain layout, which saves cleanly
+    module = copy.deepcopy(module).cpu().eval().to(memory_format=torch.contiguous_format)
     example = example.detach().cpu()[:1].repeat_interleave(2, dim=0)  # a batch of 1 would fix the batch size
     # strict: traced by TorchDynamo, which keeps len(x) symbolic, so the file runs on any batch size
     batch = torch.export.Dim("batch", min=1)

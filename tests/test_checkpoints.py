@@ -107,3 +107,15 @@ def test_a_module_that_reads_its_batch_size_with_len_takes_any_batch(folder):
 
     checkpoints.save_module("lesson", Decoder(), torch.randn(3, 4))
     assert checkpoints.load_module("lesson")(torch.randn(5, 4)).shape == (5, 2, 4, 4)
+
+
+def test_a_model_trained_in_channels_last_saves_without_warnings_and_computes_the_same(folder, recwarn):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
+                          nn.Conv2d(4, 2, 2)).to(memory_format=torch.channels_last)
+    model(torch.rand(8, 1, 4, 4))  # moves batch norm's running statistics
+    checkpoints.save_module("conv", model, torch.rand(3, 1, 4, 4))
+    assert [str(w.message) for w in recwarn] == []
+    assert model[0].weight.is_contiguous(memory_format=torch.channels_last), "the caller's model must be left as it was"
+    images = torch.rand(5, 1, 4, 4)
+    torch.testing.assert_close(checkpoints.load_module("conv")(images), model.eval()(images))

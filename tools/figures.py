@@ -5,8 +5,9 @@ A figure is marked where it stands, in the README or in a lesson's markdown, as
 list items by number), FORMAT says how to write the value: ``duration`` (``48 s``, ``3 min 12 s``), ``minutes``
 (``12.5 min``), ``GB`` (megabytes written as ``1.2 GB``), ``count`` (``60,000``), ``signed`` plus a precision
 (``signed .1f`` gives ``+4.3``), ``±`` plus a precision for a figure measured over several seeds (a record entry with
-``mean`` and ``sd``: ``± .1f`` gives ``98.9 ± 0.3``), or any Python format spec (``.4f``). The ``~`` keeps Markdown tables intact (a ``|``
-would split a cell), and the comments do not show in rendered Markdown (GitHub, JupyterLab, Colab).
+``mean`` and ``sd``: ``± .1f`` gives ``98.9 ± 0.3``), or any Python format spec (``.4f``). The ``~`` keeps
+Markdown tables intact (a ``|`` would split a cell), and the comments do not show in rendered Markdown (GitHub,
+JupyterLab, Colab).
 
 ``python tools/figures.py`` rewrites every marked figure from the record; `make release` runs it first. A test
 fails while any figure disagrees with the record.
