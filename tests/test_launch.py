@@ -10,6 +10,7 @@ import types
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 
@@ -63,6 +64,25 @@ def test_every_student_notebook_starts_with_its_own_badge_and_the_setup_cell(les
     badge, setup = read(release_path(lesson)).cells[:2]
     assert badge.cell_type == "markdown" and release.colab_url(SETTINGS, lesson) in badge.source
     assert setup.cell_type == "code" and COURSE_URL in setup.source
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_student_notebook_asks_colab_for_a_gpu_runtime(lesson):
+    metadata = read(release_path(lesson)).metadata
+    assert metadata.get("accelerator") == "GPU" and metadata.get("colab", {}).get("gpuType"), (
+        f"notebooks/{lesson} does not ask Colab for a GPU: run `make release`")
+    assert metadata["kernelspec"]["name"] == "python3"
+
+
+def test_writing_the_launch_cells_adds_colab_s_gpu_request_and_keeps_other_metadata(tmp_path):
+    copy = tmp_path / f"{LESSONS[0]}.ipynb"
+    notebook = read(source_path(LESSONS[0]))
+    notebook.metadata = {"kernelspec": notebook.metadata["kernelspec"], "language_info": {"name": "python"}}
+    nbformat.write(notebook, copy)
+    assert release.write_launch_cells(copy, SETTINGS)
+    metadata = read(copy).metadata
+    assert metadata["accelerator"] == "GPU" and metadata["kernelspec"]["name"] == "python3"
+    assert not release.write_launch_cells(copy, SETTINGS)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

@@ -3,7 +3,8 @@
 First, write the launch cells at the top of each lesson in ``solutions/``: an "Open in Colab" badge for the
 lesson's student copy, and a setup cell that installs the course's ``helpers`` package when (and only when) the
 notebook runs on Colab. Both come from ``[tool.course]`` in ``pyproject.toml``, the one place that names the
-repository. Then nbgrader generates ``notebooks/`` from ``solutions/``.
+repository. The notebook's metadata asks Colab for a GPU runtime. Then nbgrader generates ``notebooks/`` from
+``solutions/``.
 
 Usage: ``python tools/release.py [lesson ...]`` (all lessons by default); ``make release`` runs it.
 """
@@ -21,6 +22,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 BADGE_ID, SETUP_ID = "colab_badge", "colab_setup"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# Notebook metadata that Colab reads when a badge opens a lesson: ask for a GPU runtime (Colab gives one when it can).
+COLAB_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 SETUP_TEMPLATE = '''\
 # On Google Colab, this cell installs the course's helpers next to Colab's own PyTorch (nothing else is
@@ -65,13 +68,17 @@ def launch_cells(settings: dict[str, str], lesson: str) -> list[nbformat.Noteboo
 
 
 def write_launch_cells(path: Path, settings: dict[str, str]) -> bool:
-    """Put the badge and setup cells first in the notebook at ``path``; return whether the file changed."""
+    """Put the badge and setup cells first in the notebook at ``path``, and Colab's request for a GPU runtime in its
+    metadata; return whether the file changed."""
     notebook = nbformat.read(path, as_version=4)
     rest = [cell for cell in notebook.cells if cell.get("id") not in (BADGE_ID, SETUP_ID)]
     cells = launch_cells(settings, path.stem) + rest
-    if [(c.cell_type, c.source) for c in cells] == [(c.cell_type, c.source) for c in notebook.cells]:
+    metadata = {**notebook.metadata, **COLAB_METADATA}
+    if ([(c.cell_type, c.source) for c in cells] == [(c.cell_type, c.source) for c in notebook.cells]
+            and metadata == notebook.metadata):
         return False
     notebook.cells = cells
+    notebook.metadata = nbformat.from_dict(metadata)
     nbformat.validate(notebook)
     nbformat.write(notebook, path)
     return True
