@@ -42,10 +42,9 @@ from release import lessons  # noqa: E402
 QUALITY = {
     "01_autoencoder": {"autoencoder MSE per pixel": "autoencoder_error", "PCA MSE per pixel": "pca_error"},
     "02_denoising": {
-        **{f"PSNR {column}, {kind} {level}": f"{table}[{key!r}][LEVELS.index({level})]"
+        **{f"PSNR {column}, {kind} {level}": f"{table}[{column!r}][LEVELS.index({level})]"
            for kind, table in (("Gaussian", "gauss_psnr"), ("masking", "mask_psnr")) for level in (0.3, 0.5)
-           for column, key in (("noisy input", "noisy input"), ("plain autoencoder", "plain autoencoder"),
-                               ("denoiser", "denoiser"))},
+           for column in ("noisy input", "plain autoencoder", "denoiser")},
         **{f"PSNR gain, {kind} {level}": f"{table}['denoiser'][LEVELS.index({level})] - "
                                          f"{table}['noisy input'][LEVELS.index({level})]"
            for kind, table in (("Gaussian", "gauss_psnr"), ("masking", "mask_psnr")) for level in (0.3, 0.5)},
@@ -142,9 +141,9 @@ print(json.dumps({"seconds": seconds, "peak MB": peak_kb / 1024, "metrics": metr
 """
 
 
-def run_lesson(lesson: str, smoke: bool, checkpoints: str, seed: int = 0) -> dict:
-    """Execute the solution notebook in a fresh kernel, seeded with ``seed``; the kernel's exit is included in the
-    peak memory.
+def run_lesson(lesson: str, smoke: bool, checkpoints: str, seed: int = 0) -> tuple[dict, dict]:
+    """Execute the solution notebook in a fresh kernel, seeded with ``seed``: its wall time and peak memory (the
+    kernel's exit included), and in full mode the figures of ``QUALITY`` read from its variables.
 
     Lessons of one run share the folder ``checkpoints``, so that lesson 5 explores the model lesson 4 saved.
     """
@@ -167,7 +166,8 @@ def run_lesson(lesson: str, smoke: bool, checkpoints: str, seed: int = 0) -> dic
         raise RuntimeError(f"{lesson} failed in {'smoke' if smoke else 'full'} mode:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"{lesson} {'smoke' if smoke else 'full'}, seed {seed}: {result}", flush=True)
-    return result
+    metrics = result.pop("metrics")
+    return result, metrics
 
 
 class AnchorVAE(nn.Module):
@@ -265,22 +265,22 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as checkpoints:
         for lesson in lessons():
-            results["lessons"][lesson]["smoke"] = run_lesson(lesson, True, checkpoints)
-    figures = {lesson: [] for lesson in lessons()}
+            results["lessons"][lesson]["smoke"] = run_lesson(lesson, True, checkpoints)[0]
+    per_seed = {lesson: [] for lesson in lessons()}
     for seed in SEEDS:  # the whole course once per seed, so that lesson 5 explores the model of its own seed
         with tempfile.TemporaryDirectory() as checkpoints:
             for lesson in lessons():
-                run = run_lesson(lesson, False, checkpoints, seed)
-                results["lessons"][lesson].setdefault("full", run)  # seed 0: the run a student makes
-                figures[lesson].append({"wall seconds": run["seconds"], **run["metrics"]})
-    for lesson, runs in figures.items():
+                measured, metrics = run_lesson(lesson, False, checkpoints, seed)
+                results["lessons"][lesson].setdefault("full", measured)  # seed 0: the run a student makes
+                per_seed[lesson].append({"wall seconds": measured["seconds"], **metrics})
+    for lesson, runs in per_seed.items():
         results["lessons"][lesson]["quality"] = over_seeds(runs)
     results["course"] = {mode + " seconds": sum(runs[mode]["seconds"] for runs in results["lessons"].values())
                          for mode in ("full", "smoke")}
     results["anchor"] = over_seeds([anchor_vae(seed) for seed in SEEDS])
     previous = ROOT / "benchmarks" / "results.json"
-    if previous.is_file() and "grading" in json.loads(previous.read_text()):  # written by benchmarks/grading.py
-        results["grading"] = json.loads(previous.read_text())["grading"]
+    if previous.is_file() and "grading" in (record := json.loads(previous.read_text())):  # by benchmarks/grading.py
+        results["grading"] = record["grading"]
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (ROOT / "benchmarks" / "results.md").write_text(report(results))
     print((ROOT / "benchmarks" / "results.md").read_text())

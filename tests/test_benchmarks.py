@@ -9,6 +9,7 @@ from course import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import run  # noqa: E402
 
+
 def seeds(*values):
     return run.spread(list(values))
 
@@ -23,11 +24,11 @@ RESULTS = {
                   {"batch size": 32, "classic s": 3.0, "helpers s": 1.0, "zero-cost s": 0.9, "speed-up": 3.0,
                    "throughput fraction": 0.9}],
     "lessons": {
-        "01_autoencoder": {"smoke": {"seconds": 10, "peak MB": 900, "metrics": {}},
-                           "full": {"seconds": 30, "peak MB": 1000, "metrics": {"PCA MSE per pixel": 0.028}},
+        "01_autoencoder": {"smoke": {"seconds": 10, "peak MB": 900},
+                           "full": {"seconds": 30, "peak MB": 1000},
                            "quality": {"wall seconds": seeds(30, 31, 32), "PCA MSE per pixel": seeds(0.028, 0.028, 0.028)}},
-        "04_conv_vae": {"smoke": {"seconds": 11, "peak MB": 950, "metrics": {}},
-                        "full": {"seconds": 230, "peak MB": 1200, "metrics": {}},
+        "04_conv_vae": {"smoke": {"seconds": 11, "peak MB": 950},
+                        "full": {"seconds": 230, "peak MB": 1200},
                         "quality": {"wall seconds": seeds(250, 240, 245),
                                     "conv negative ELBO": seeds(98.0, 99.0, 100.0), "conv reconstruction": seeds(75, 75, 75),
                                     "conv KL": seeds(24, 24, 24), "conv training seconds": seeds(80, 81, 82),
