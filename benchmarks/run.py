@@ -40,7 +40,12 @@ from release import lessons  # noqa: E402
 
 # Lesson variables read after a full run, one number each (each expression is evaluated in the lesson's kernel).
 QUALITY = {
-    "01_autoencoder": {"autoencoder MSE per pixel": "autoencoder_error", "PCA MSE per pixel": "pca_error"},
+    "01_autoencoder": {
+        "autoencoder MSE per pixel": "autoencoder_error", "PCA MSE per pixel": "pca_error",
+        "2-D code MSE per pixel": "error_2d",
+        **{f"few images, {name}, {split}": f"few_errors[{name!r}][{index}]"
+           for name in ("none", "weight decay 1", "code dropout 0.1") for index, split in enumerate(("training", "test"))},
+        "few images, none, test rise": "few_histories['none']['test'][-1] - min(few_histories['none']['test'])"},
     "02_denoising": {
         **{f"PSNR {column}, {kind} {level}": f"{table}[{column!r}][LEVELS.index({level})]"
            for kind, table in (("Gaussian", "gauss_psnr"), ("masking", "mask_psnr")) for level in (0.3, 0.5)
@@ -50,13 +55,23 @@ QUALITY = {
            for kind, table in (("Gaussian", "gauss_psnr"), ("masking", "mask_psnr")) for level in (0.3, 0.5)},
         "best reconstruction PSNR": "max(max(table[name]) for table in (gauss_psnr, mask_psnr) "
                                     "for name in ('plain autoencoder', 'denoiser'))",
-        "training seconds": "denoiser_history.seconds + plain_history.seconds"},
+        "training seconds": "denoiser_history.seconds + plain_history.seconds",
+        **{f"missing pixels, {pattern}, {fill}": f"imputation_errors[{pattern!r}][{fill!r}]"
+           for pattern in ("half at random", "centre square")
+           for fill in ("zeros", "mean training image", "plain autoencoder", "denoiser")},
+        **{f"ROC AUC, {model}, {kind}": f"auc[{model!r}][{kind!r}]" for model in ("plain autoencoder", "denoiser")
+           for kind in ("quarter turn", "mirrored", "noise f = 0.1", "noise f = 0.2")}},
     "03_kl_divergence": {
         **{f"{split} {term}": f"terms[{key!r}][{index}]" for split, key in (("test", "test"), ("training", "train"))
            for index, term in enumerate(("negative ELBO", "reconstruction", "KL"))},
         **{f"test {term}, beta {beta:g}": f"beta_terms[{beta}][{index}]" for beta in (4.0, 0.0)
            for index, term in enumerate(("negative ELBO", "reconstruction", "KL"))},
-        "reconstruction floor": "floor"},
+        "reconstruction floor": "floor",
+        **{f"warm-up test {term}": f"warmup_terms['warm-up'][{index}]"
+           for index, term in enumerate(("negative ELBO", "reconstruction", "KL"))},
+        "warm-up minus fixed beta": "warmup_terms['warm-up'][0] - warmup_terms['fixed beta = 1'][0]",
+        **{f"active units, {name}": f"warmup_active[{name!r}]" for name in ("fixed beta = 1", "warm-up")},
+        **{f"aggregate posterior variance, beta {beta:g}": f"aggregate_variance[{beta}]" for beta in (0.0, 1.0, 4.0)}},
     "04_conv_vae": {
         "conv negative ELBO": "conv_terms[0]", "conv reconstruction": "conv_terms[1]", "conv KL": "conv_terms[2]",
         "conv training seconds": "conv_seconds", "MLP epochs": "mlp_epochs", "MLP training seconds": "mlp_seconds",
@@ -67,7 +82,12 @@ QUALITY = {
         **{f"{name}, {measure}": f"smoothness[{name!r}][{index}]"
            for name in ("plain autoencoder", "VAE, same networks", "lesson 4's VAE")
            for index, measure in enumerate(("mean change", "largest change", "largest over mean", "code norm"))},
-        "plain autoencoder test loss": "ae_test_loss", "VAE test loss": "vae_test_loss"},
+        "plain autoencoder test loss": "ae_test_loss", "VAE test loss": "vae_test_loss",
+        "VAE, beta 4, test loss": "beta4_test_loss",
+        **{f"{figure}, beta {beta:g}": expression.format(beta=beta) for beta in (1.0, 4.0) for figure, expression in (
+            ("active units", "active[{beta}]"), ("KL", "dimension_kl[{beta}].sum()"),
+            ("largest KL of a dimension", "dimension_kl[{beta}][0]"),
+            ("dimensions under 0.1 nats", "(dimension_kl[{beta}] < 0.1).sum()"))}},
 }
 SEEDS = (0, 1, 2)
 SEED_LINE = "generator = runtime.seed_everything(0)"

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
+from sklearn.metrics import roc_auc_score, roc_curve
 from torchvision.utils import make_grid
 
 from . import settings
@@ -21,10 +22,14 @@ from . import settings
 DIGIT_COLOURS = "tab10"
 
 
-def _grid(images: torch.Tensor, nrow: int) -> np.ndarray:
-    images = images.detach().float().cpu().clamp(0, 1)
+def _grid(images: torch.Tensor, nrow: int, signed: bool = False) -> np.ndarray:
+    images = images.detach().float().cpu()
     if images.dim() == 3:  # (N, H, W) -> (N, 1, H, W)
         images = images.unsqueeze(1)
+    if signed:  # each image on its own symmetric scale: -max|w| -> 0, 0 -> 0.5, +max|w| -> 1
+        largest = images.abs().flatten(1).amax(dim=1).clamp_min(1e-12).reshape(-1, 1, 1, 1)
+        images = 0.5 + 0.5 * images / largest
+    images = images.clamp(0, 1)
     grid = make_grid(images, nrow=nrow, padding=2, pad_value=1.0)
     return grid.permute(1, 2, 0).numpy()
 
@@ -45,38 +50,64 @@ def show_images(images: torch.Tensor, nrow: int = 10, title: str | None = None, 
     return _finish(fig)
 
 
-def image_rows(rows: Mapping[str, torch.Tensor], n: int = 10, scale: float = 0.8) -> Figure:
-    """Rows of images with a label each, e.g. ``{"original": x, "reconstruction": x_hat}``; the first ``n`` of each."""
+def image_rows(rows: Mapping[str, torch.Tensor], n: int = 10, scale: float = 0.8, signed: bool = False,
+               title: str | None = None) -> Figure:
+    """Rows of images with a label each, e.g. ``{"original": x, "reconstruction": x_hat}``; the first ``n`` of each.
+
+    ``signed=True`` shows weights rather than pixels: each image on its own scale, negative values blue, zero white,
+    positive values red.
+    """
     fig, axes = plt.subplots(len(rows), 1, figsize=(scale * n, scale * len(rows) + 0.2), squeeze=False)
     for ax, (label, images) in zip(axes[:, 0], rows.items()):
-        ax.imshow(_grid(images[:n], nrow=n), cmap="gray", vmin=0, vmax=1)
+        ax.imshow(_grid(images[:n], nrow=n, signed=signed), cmap="RdBu_r" if signed else "gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return _finish(fig)
 
 
-def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, dims: int = 2, title: str | None = None) -> Figure:
-    """Codes ``(N, D)`` projected on their first ``dims`` (2 or 3) principal components, coloured by digit."""
+def grid_points(xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
+    """The points of the grid ``xs`` by ``ys`` as rows ``(x, y)``, in the order of an image grid with ``len(xs)``
+    images per row: the top row has the largest ``y``, and ``x`` grows from left to right. Shape ``(len(ys) * len(xs), 2)``.
+    """
+    down, across = torch.meshgrid(ys.flip(0), xs, indexing="ij")
+    return torch.stack([across.flatten(), down.flatten()], dim=1)
+
+
+def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, dims: int = 2, title: str | None = None,
+                   project: bool = True) -> Figure:
+    """Codes ``(N, D)`` projected on their first ``dims`` (2 or 3) principal components, coloured by digit.
+
+    ``project=False`` plots codes that have exactly ``dims`` coordinates as they are, with no projection.
+    """
     if dims not in (2, 3):
         raise ValueError(f"dims must be 2 or 3; got {dims}.")
     codes = codes.detach().float().cpu().reshape(len(codes), -1).numpy()
     labels = labels.detach().cpu().numpy()
     if codes.shape[1] < dims:
         raise ValueError(f"codes have {codes.shape[1]} dimension(s); a {dims}-D plot needs at least {dims}.")
-    pca = PCA(n_components=dims).fit(codes)
-    points = pca.transform(codes)
+    if project:
+        pca = PCA(n_components=dims).fit(codes)
+        points = pca.transform(codes)
+        axis_names = [f"PC{i + 1} ({share:.0%} of variance)" for i, share in enumerate(pca.explained_variance_ratio_)]
+    elif codes.shape[1] == dims:
+        points, axis_names = codes, [f"$z_{i + 1}$" for i in range(dims)]
+    else:
+        raise ValueError(f"codes have {codes.shape[1]} dimensions: a {dims}-D plot without projection needs exactly "
+                         f"{dims}. Use project=True to see them through PCA.")
     fig = plt.figure(figsize=(6.5, 5.5))
     ax = fig.add_subplot(projection="3d" if dims == 3 else None)
     scatter = ax.scatter(*points.T, c=labels, cmap=DIGIT_COLOURS, vmin=-0.5, vmax=9.5, s=4, alpha=0.7)
-    axis_names = [f"PC{i + 1} ({share:.0%} of variance)" for i, share in enumerate(pca.explained_variance_ratio_)]
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     if dims == 3:
         ax.set_zlabel(axis_names[2])
     fig.colorbar(scatter, ax=ax, ticks=range(10), label="digit", shrink=0.8)
-    ax.set_title(title or f"{codes.shape[1]}-D codes, first {dims} principal components")
+    ax.set_title(title or (f"{codes.shape[1]}-D codes, first {dims} principal components" if project
+                           else f"{dims}-D codes, as they are"))
     return _finish(fig)
 
 
@@ -132,6 +163,29 @@ def contour_map(values: torch.Tensor | np.ndarray, x: Sequence[float], y: Sequen
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return _finish(fig)
+
+
+def roc_curves(normal_scores: torch.Tensor, anomaly_scores: Mapping[str, torch.Tensor],
+               title: str | None = None) -> Figure:
+    """ROC curves of an anomaly score: ``normal_scores`` of normal images against each named set of anomalies'
+    scores (higher means more anomalous), each labelled with its area under the curve (AUC)."""
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    normal = normal_scores.detach().float().cpu().numpy()
+    for name, scores in anomaly_scores.items():
+        scores = scores.detach().float().cpu().numpy()
+        truth = np.r_[np.zeros(len(normal)), np.ones(len(scores))]
+        everything = np.r_[normal, scores]
+        false_positives, true_positives, _ = roc_curve(truth, everything)
+        ax.plot(false_positives, true_positives, label=f"{name} (AUC {roc_auc_score(truth, everything):.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="chance (AUC 0.5)")
+    ax.set(xlabel="normal images flagged (false-positive rate)", ylabel="anomalies flagged (true-positive rate)",
+           xlim=(0, 1), ylim=(0, 1.01), aspect="equal")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return _finish(fig)
 

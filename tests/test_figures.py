@@ -81,6 +81,10 @@ def _sd(lesson: str, figure: str) -> float:
     return RECORD["lessons"][lesson]["quality"][figure]["sd"]
 
 
+def _auc(model: str, kind: str) -> float:
+    return _mean("02_denoising", f"ROC AUC, {model}, {kind}")
+
+
 def _psnr(column: str, kind: str, level: float) -> float:
     return _mean("02_denoising", f"PSNR {column}, {kind} {level}")
 
@@ -89,6 +93,18 @@ def _psnr(column: str, kind: str, level: float) -> float:
 CLAIMS = {
     "lesson 1: with 16 numbers per image the autoencoder reconstructs better than PCA":
         lambda: _mean("01_autoencoder", "autoencoder MSE per pixel") < _mean("01_autoencoder", "PCA MSE per pixel"),
+    "lesson 1: on 1,000 images the unregularised test error ends above its lowest point (overfitting)":
+        lambda: _mean("01_autoencoder", "few images, none, test rise") > 0,
+    "lesson 1: weight decay and dropout on the code each give up training error for a lower test error":
+        lambda: all(_mean("01_autoencoder", f"few images, {name}, test") < _mean("01_autoencoder", "few images, none, test")
+                    and _mean("01_autoencoder", f"few images, {name}, training")
+                    > _mean("01_autoencoder", "few images, none, training")
+                    for name in ("weight decay 1", "code dropout 0.1")),
+    "lesson 1: neither regulariser on 1,000 images comes near all the data with none":
+        lambda: min(_mean("01_autoencoder", f"few images, {name}, test") for name in ("weight decay 1", "code dropout 0.1"))
+        > 1.5 * _mean("01_autoencoder", "autoencoder MSE per pixel"),
+    "lesson 1: a 2-D code reconstructs far worse than 16 numbers":
+        lambda: _mean("01_autoencoder", "2-D code MSE per pixel") > 2 * _mean("01_autoencoder", "autoencoder MSE per pixel"),
     "lesson 2: the noisy inputs are drawn with a fixed seed, so their PSNR has no spread":
         lambda: all(_sd("02_denoising", f"PSNR noisy input, {kind} {level}") < 1e-9
                     for kind in ("Gaussian", "masking") for level in (0.3, 0.5)),
@@ -103,6 +119,17 @@ CLAIMS = {
                     for kind in ("Gaussian", "masking") for level in (0.3, 0.5))
         and (_psnr("denoiser", "Gaussian", 0.5) - _psnr("plain autoencoder", "Gaussian", 0.5)
              > _psnr("denoiser", "masking", 0.5) - _psnr("plain autoencoder", "masking", 0.5)),
+    "lesson 2: the denoiser fills pixels missing at random best, the mean image a missing centre square":
+        lambda: _mean("02_denoising", "missing pixels, half at random, denoiser") < min(
+            _mean("02_denoising", f"missing pixels, half at random, {fill}")
+            for fill in ("zeros", "mean training image", "plain autoencoder"))
+        and _mean("02_denoising", "missing pixels, centre square, mean training image") < min(
+            _mean("02_denoising", f"missing pixels, centre square, {fill}") for fill in ("plain autoencoder", "denoiser")),
+    "lesson 2: a quarter turn is easier to flag than a mirror, stronger noise easier than lighter":
+        lambda: _auc("plain autoencoder", "quarter turn") > _auc("plain autoencoder", "mirrored")
+        and _auc("plain autoencoder", "noise f = 0.2") > _auc("plain autoencoder", "noise f = 0.1"),
+    "lesson 2: the denoiser is the worse detector of noise":
+        lambda: all(_auc("denoiser", kind) < _auc("plain autoencoder", kind) for kind in ("noise f = 0.1", "noise f = 0.2")),
     "lesson 3: most of the loss is reconstruction; the KL term is much smaller":
         lambda: _mean("03_kl_divergence", "test KL") < 0.5 * _mean("03_kl_divergence", "test reconstruction"),
     "lesson 3: the floor of the reconstruction term depends on the images alone":
@@ -115,6 +142,12 @@ CLAIMS = {
             _mean("03_kl_divergence", "test reconstruction"), _mean("03_kl_divergence", "test reconstruction, beta 4"))
         and _mean("03_kl_divergence", "test negative ELBO, beta 0") > 2 * max(
             _mean("03_kl_divergence", "test negative ELBO"), _mean("03_kl_divergence", "test negative ELBO, beta 4")),
+    "lesson 3: warm-up ends within a nat of the fixed beta, with as many active units":
+        lambda: abs(_mean("03_kl_divergence", "warm-up minus fixed beta")) < 1
+        and _mean("03_kl_divergence", "active units, warm-up") == _mean("03_kl_divergence", "active units, fixed beta = 1"),
+    "lesson 3: with beta = 1 the aggregate posterior has the prior's width; with beta = 0 it is several times wider":
+        lambda: abs(_mean("03_kl_divergence", "aggregate posterior variance, beta 1") - 1) < 0.2
+        and _mean("03_kl_divergence", "aggregate posterior variance, beta 0") > 9,
     "lesson 4: for the same training time the conv VAE beats the MLP VAE, mostly in reconstruction":
         lambda: _mean("04_conv_vae", "conv minus MLP") < 0
         and _mean("04_conv_vae", "conv minus MLP, reconstruction") < _mean("04_conv_vae", "conv minus MLP"),
@@ -132,6 +165,10 @@ CLAIMS = {
         lambda: 3 < _mean("05_interpolation", "VAE, same networks, code norm") < 5
         and _mean("05_interpolation", "plain autoencoder, code norm") > 2 * _mean("05_interpolation",
                                                                                  "VAE, same networks, code norm"),
+    "lesson 5: beta = 4 lowers the KL and leaves more dimensions nearly unused than beta = 1":
+        lambda: _mean("05_interpolation", "KL, beta 4") < _mean("05_interpolation", "KL, beta 1")
+        and _mean("05_interpolation", "dimensions under 0.1 nats, beta 4")
+        > _mean("05_interpolation", "dimensions under 0.1 nats, beta 1"),
     "the whole course runs within 15 minutes in full mode, and no lesson takes more than 4":
         lambda: RECORD["course"]["full seconds"] <= 15 * 60
         and all(runs["full"]["seconds"] <= 4 * 60 for runs in RECORD["lessons"].values()),

@@ -36,8 +36,9 @@ def test_show_images_accepts_images_without_a_channel_and_clamps():
 
 def test_image_rows_labels_each_row():
     rows = {"original": torch.rand(12, 1, 28, 28), "reconstruction": torch.rand(12, 1, 28, 28)}
-    fig = rendered(plots.image_rows(rows, n=5))
+    fig = rendered(plots.image_rows(rows, n=5, title="pairs"))
     assert [ax.get_ylabel() for ax in fig.axes] == ["original", "reconstruction"]
+    assert fig.get_suptitle() == "pairs"
     assert fig.axes[0].get_images()[0].get_array().shape[1] == 5 * 30 + 2
 
 
@@ -54,6 +55,44 @@ def test_latent_scatter_projects_on_principal_components(dims):
     offsets = ax.collections[0].get_offsets()
     assert len(offsets) == 200
     assert "8-D codes" in ax.get_title()
+
+
+def test_image_rows_shows_signed_weights_on_a_symmetric_scale():
+    weights = torch.zeros(2, 1, 4, 4)
+    weights[0, 0, 0, 0], weights[0, 0, 1, 1] = 3.0, -1.5  # largest |w| is 3: +3 -> 1, -1.5 -> 0.25, 0 -> 0.5
+    weights[1, 0, 2, 2] = -0.01  # a tiny filter still fills its own scale
+    fig = rendered(plots.image_rows({"filters": weights}, n=2, signed=True))
+    image = fig.axes[0].get_images()[0]
+    grid = image.get_array()
+    assert image.get_cmap().name == "RdBu_r"
+    first = grid[2:6, 2:6, 0]  # the first 4x4 image, after 2 pixels of padding
+    assert first[0, 0] == pytest.approx(1.0) and first[1, 1] == pytest.approx(0.25) and first[3, 3] == pytest.approx(0.5)
+    second = grid[2:6, 8:12, 0]
+    assert second[2, 2] == pytest.approx(0.0) and second[0, 0] == pytest.approx(0.5)
+
+
+def test_grid_points_follow_the_layout_of_an_image_grid():
+    points = plots.grid_points(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([-1.0, 1.0]))
+    assert points.tolist() == [[0, 1], [1, 1], [2, 1], [0, -1], [1, -1], [2, -1]]
+
+
+def test_latent_scatter_plots_codes_as_they_are_without_projection():
+    codes = torch.tensor([[0.0, 5.0], [1.0, -2.0], [3.0, 0.5]])
+    fig = rendered(plots.latent_scatter(codes, torch.tensor([0, 1, 2]), project=False))
+    ax = fig.axes[0]
+    assert ax.collections[0].get_offsets().tolist() == codes.tolist()
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$z_1$", "$z_2$")
+    with pytest.raises(ValueError, match="without projection needs exactly 2"):
+        plots.latent_scatter(torch.randn(5, 3), torch.zeros(5, dtype=torch.long), project=False)
+
+
+def test_roc_curves_label_each_kind_of_anomaly_with_its_auc():
+    normal = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    fig = rendered(plots.roc_curves(normal, {"separated": torch.tensor([0.5, 0.6]),
+                                             "mixed": torch.tensor([0.15, 0.35])}, title="ROC"))
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels == ["separated (AUC 1.000)", "mixed (AUC 0.500)", "chance (AUC 0.5)"]
+    assert fig.axes[0].get_title() == "ROC"
 
 
 def test_latent_scatter_rejects_impossible_requests():
