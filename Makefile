@@ -8,6 +8,10 @@
 #   make grade     autograde grading/submitted/ in parallel, then feedback and grading/grades.csv, and a summary
 #                  (options: make grade GRADE_FLAGS="--workers 4 --timeout 120 01_autoencoder")
 #   make bench-grading   measure make grade (one student, all lessons; 50 students) into benchmarks/results.md
+#   make test-oldest   the test suite in .venv-oldest, with every dependency at its declared floor (tools/floors.py)
+#   make student-edition DIR=../course-student   write the course for students (no solutions, no tests) into DIR,
+#                  ready to push as the public repository named in [tool.course] edition_repository
+#                  (LESSONS="01_autoencoder 02_denoising" publishes only those lessons)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +22,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test release bench bench-grading grade clean-venv
+.PHONY: lab test test-oldest release bench bench-grading grade student-edition clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11")'
@@ -31,6 +35,14 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The floors of pyproject.toml, installed exactly, in an environment of their own (not in CI: it downloads them).
+OLDEST := .venv-oldest
+test-oldest:
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(PYTHON) tools/floors.py > $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q -e '.[course,test]' -c $(OLDEST)/floors.txt
+	PATH="$(abspath $(OLDEST))/bin:$$PATH" $(OLDEST)/bin/python -m pytest $(TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -45,6 +57,10 @@ grade: $(STAMP)
 
 bench-grading: $(STAMP)
 	$(BIN)/python benchmarks/grading.py
+
+student-edition: $(STAMP)
+	@test -n "$(DIR)" || { echo "Say where to write it: make student-edition DIR=../autoencoders-vaes-pytorch-student"; exit 2; }
+	$(BIN)/python tools/edition.py "$(DIR)" $(LESSONS)
 
 clean-venv:
 	rm -rf $(VENV)

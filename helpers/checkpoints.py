@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -21,6 +22,9 @@ from .data import course_folder
 from .settings import smoke_mode
 
 CHECKPOINT_VARIABLE = "COURSE_CHECKPOINTS"
+# Some PyTorch releases (2.11, Colab's in 2026) warn about their own read-only buffers while exporting or saving;
+# the file is fine, so the warning would only alarm students.
+HARMLESS_EXPORT_WARNING = "The given buffer is not writable"
 COLAB_CHECKPOINTS = Path("/content/checkpoints")
 COURSE_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -47,13 +51,15 @@ def save_module(name: str, module: nn.Module, example: torch.Tensor) -> Path:
     example = example.detach().cpu()[:1].repeat_interleave(2, dim=0)  # a batch of 1 would fix the batch size
     # strict: traced by TorchDynamo, which keeps len(x) symbolic, so the file runs on any batch size
     batch = torch.export.Dim("batch", min=1)
-    program = torch.export.export(module, (example,), dynamic_shapes=({0: batch},), strict=True)
     path = checkpoint_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial.pt2")
     os.close(handle)
     try:
-        torch.export.save(program, partial)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=HARMLESS_EXPORT_WARNING, category=UserWarning)
+            program = torch.export.export(module, (example,), dynamic_shapes=({0: batch},), strict=True)
+            torch.export.save(program, partial)
         os.replace(partial, path)
     finally:
         Path(partial).unlink(missing_ok=True)

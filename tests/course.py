@@ -9,12 +9,14 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+import edition  # noqa: E402  (writes the student edition)
 import release  # noqa: E402  (the maintainers' release script, which knows the lessons)
 
 LESSONS = release.lessons()
 
 SOLUTION_DELIMITERS = release.SOLUTION_DELIMITERS
 HIDDEN_DELIMITERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+MIN_SECRET_LENGTH = 6  # shorter lines (")", "pass") reveal nothing
 
 
 def source_path(lesson: str) -> Path:
@@ -67,3 +69,27 @@ def outside(source: str, *pairs: tuple[str, str]) -> list[str]:
         elif depth == 0:
             lines.append(line)
     return lines
+
+
+def secret_lines(lesson: str) -> set[str]:
+    """Lines of ``lesson``'s solution blocks and hidden tests that students cannot already see: not in the visible
+    part of the same source notebook, and not in the student copy of an earlier lesson (stripped, comments left out).
+    """
+    cells = [c.source for c in read(source_path(lesson)).cells]
+    public = {line.strip() for source in cells for line in outside(source, SOLUTION_DELIMITERS, HIDDEN_DELIMITERS)}
+    public |= {line.strip() for earlier in LESSONS if earlier < lesson
+               for cell in read(release_path(earlier)).cells for line in cell.source.splitlines()}
+    secret = set()
+    for source in cells:
+        for line in inside(source, SOLUTION_DELIMITERS) + inside(source, HIDDEN_DELIMITERS):
+            line = line.strip()
+            if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#") and line not in public:
+                secret.add(line)
+    return secret
+
+
+def stripped_lines(path: Path) -> set[str]:
+    """The stripped lines of a text file, or of a notebook's cell sources."""
+    if path.suffix == ".ipynb":
+        return {line.strip() for cell in read(path).cells for line in cell.source.splitlines()}
+    return {line.strip() for line in path.read_text(errors="replace").splitlines()}

@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 import torch
 from torch import nn
@@ -107,6 +109,22 @@ def test_a_module_that_reads_its_batch_size_with_len_takes_any_batch(folder):
 
     checkpoints.save_module("lesson", Decoder(), torch.randn(3, 4))
     assert checkpoints.load_module("lesson")(torch.randn(5, 4)).shape == (5, 2, 4, 4)
+
+
+def test_saving_hides_pytorch_s_harmless_buffer_warning_and_no_other(folder, monkeypatch, recwarn):
+    real_save = torch.export.save
+
+    def warning_save(program, f, message):
+        warnings.warn(message, UserWarning)
+        real_save(program, f)
+
+    monkeypatch.setattr(torch.export, "save", lambda program, f: warning_save(
+        program, f, "The given buffer is not writable, and PyTorch does not support non-writable tensors."))
+    checkpoints.save_module("quiet", nn.Linear(3, 1), torch.randn(2, 3))
+    assert [str(w.message) for w in recwarn] == [] and checkpoints.load_module("quiet") is not None
+    monkeypatch.setattr(torch.export, "save", lambda program, f: warning_save(program, f, "something else"))
+    with pytest.warns(UserWarning, match="something else"):
+        checkpoints.save_module("loud", nn.Linear(3, 1), torch.randn(2, 3))
 
 
 def test_a_model_trained_in_channels_last_saves_without_warnings_and_computes_the_same(folder, recwarn):

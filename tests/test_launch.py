@@ -14,9 +14,10 @@ import nbformat
 import pytest
 import torch
 
-from course import LESSONS, ROOT, read, release, release_path, source_path
+from course import LESSONS, ROOT, edition, read, release, release_path, secret_lines, source_path, stripped_lines
 
 SETTINGS = release.course_settings()
+EDITION = release.course_settings(edition=True)
 COURSE_URL = f"git+{SETTINGS['repository']}@{SETTINGS['branch']}"
 
 
@@ -176,32 +177,74 @@ def test_jupyterlab_serves_every_student_notebook_without_errors(tmp_path):
 
 
 COLAB_PREINSTALLED = ["torch", "torchvision", "numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipykernel"]
+HELPERS_DISTRIBUTION = "ae-vae-course-helpers"
 
 
-@pytest.mark.slow
-def test_a_simulated_colab_session_runs_the_first_cells_of_a_student_notebook(tmp_path):
-    """A fresh environment with only what Colab preinstalls: the setup cell installs helpers, the lesson starts."""
-    venv = tmp_path / "colab"
+@pytest.fixture(scope="module")
+def colab_python(tmp_path_factory) -> str:
+    """The Python of a fresh environment with only what Colab preinstalls (shared by the simulated sessions)."""
+    venv = tmp_path_factory.mktemp("colab") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *COLAB_PREINSTALLED],
                    check=True, capture_output=True)
+    return python
+
+
+def _committed_edition(folder: Path) -> Path:
+    """The student edition, written into ``folder`` and committed there as a git repository (what pip clones)."""
+    edition.build(folder)
+    identity = ["-c", "user.name=Course", "-c", "user.email=course@example.org"]
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Student edition"]):
+        subprocess.run(["git", *identity, *command], cwd=folder, check=True)
+    return folder
+
+
+def _installed_files(python: str) -> list[Path]:
+    """The files pip installed for the course's helpers in the environment of ``python``."""
+    shown = subprocess.run([python, "-m", "pip", "show", "--files", HELPERS_DISTRIBUTION], capture_output=True,
+                           text=True, check=True).stdout
+    location = Path(re.search(r"^Location: (.+)$", shown, re.M).group(1))
+    listed = shown.split("Files:", 1)[1].split()
+    return [location / name for name in listed if (location / name).is_file()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["repository", "student edition"])
+def test_a_simulated_colab_session_runs_the_first_cells_of_a_student_notebook(source, colab_python, tmp_path):
+    """A fresh environment with only what Colab preinstalls: the setup cell installs helpers from the repository (or
+    the student edition) that the badge names, the lesson starts, and what was installed holds no answer."""
+    python = colab_python
     assert subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, capture_output=True).returncode != 0
+    if source == "repository":
+        notebooks, url, local = ROOT / "notebooks", COURSE_URL, ROOT
+    else:
+        local = _committed_edition(tmp_path / "edition")
+        notebooks, url = local / "notebooks", f"git+{EDITION['repository']}@{EDITION['branch']}"
 
     lesson = LESSONS[0]
-    cells = [c for c in read(release_path(lesson)).cells if c.cell_type == "code"]
+    cells = [c for c in read(notebooks / lesson / f"{lesson}.ipynb").cells if c.cell_type == "code"]
     first_exercise = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution"))
-    setup = cells[0].source.replace(COURSE_URL, f"git+file://{ROOT}")  # the repository, as a local checkout
+    setup = cells[0].source.replace(url, f"git+file://{local}")  # the badge's repository, as a local checkout
     assert setup != cells[0].source
     program = "\n\n".join([setup] + [c.source for c in cells[1:first_exercise]])
-    env = {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path),
+    env = {"PATH": f"{Path(python).parent}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path),
            "COLAB_RELEASE_TAG": "simulated", "COURSE_SMOKE": "1", "MPLBACKEND": "Agg",
            "COURSE_DATA": os.environ["COURSE_DATA"]}
     freeze_before = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
-    done = subprocess.run([python, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "smoke mode" in done.stdout and "training and" in done.stdout
-    freeze_after = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
-    added = set(freeze_after.splitlines()) - set(freeze_before.splitlines())
-    assert [line.split(" @ ")[0].split("==")[0] for line in added] == ["ae-vae-course-helpers"], added
-    assert set(freeze_before.splitlines()) <= set(freeze_after.splitlines()), "the setup cell changed Colab's packages"
+    try:
+        done = subprocess.run([python, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "smoke mode" in done.stdout and "training and" in done.stdout
+        freeze_after = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
+        added = set(freeze_after.splitlines()) - set(freeze_before.splitlines())
+        assert [line.split(" @ ")[0].split("==")[0] for line in added] == [HELPERS_DISTRIBUTION], added
+        assert set(freeze_before.splitlines()) <= set(freeze_after.splitlines()), "the setup cell changed Colab's packages"
+        installed = _installed_files(python)
+        assert any(path.name == "checks.py" for path in installed), installed
+        secrets = set().union(*(secret_lines(lesson) for lesson in LESSONS))
+        for path in installed:
+            assert not secrets & stripped_lines(path), f"the setup cell installed {path}, which reveals an answer"
+    finally:
+        subprocess.run([python, "-m", "pip", "uninstall", "--yes", "--quiet", HELPERS_DISTRIBUTION], capture_output=True)

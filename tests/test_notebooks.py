@@ -7,9 +7,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, SOLUTION_DELIMITERS, grade_cells, grading, inside, outside,
-                    read, release_path, solution_cells, source_path)
-
-MIN_SECRET_LENGTH = 6  # shorter lines (")", "pass") reveal nothing
+                    read, release_path, secret_lines, solution_cells, source_path, stripped_lines)
 
 
 def test_the_course_has_its_first_lesson():
@@ -62,31 +60,12 @@ def test_no_nbgrader_delimiter_reaches_students():
             assert mark not in text, f"{path.relative_to(ROOT)} contains {mark!r}"
 
 
-def _secrets(lesson):
-    """Lines of solution blocks and hidden tests that students cannot already see: not in the visible part of the
-    same source notebook, and not in the student copy of an earlier lesson."""
-    cells = [c.source for c in read(source_path(lesson)).cells]
-    public = {line.strip() for source in cells for line in outside(source, SOLUTION_DELIMITERS, HIDDEN_DELIMITERS)}
-    public |= {line.strip() for earlier in LESSONS if earlier < lesson
-               for cell in read(release_path(earlier)).cells for line in cell.source.splitlines()}
-    secret = set()
-    for source in cells:
-        for line in inside(source, SOLUTION_DELIMITERS) + inside(source, HIDDEN_DELIMITERS):
-            line = line.strip()
-            if len(line) >= MIN_SECRET_LENGTH and not line.startswith("#") and line not in public:
-                secret.add(line)
-    return secret
-
-
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_no_solution_or_hidden_test_line_reaches_students(lesson):
-    secrets = _secrets(lesson)
+    secrets = secret_lines(lesson)
     assert secrets, "found no solution lines: are the delimiters still there?"
     for path in _student_files(up_to=lesson):
-        lines = {line.strip() for line in path.read_text(errors="replace").splitlines()}
-        if path.suffix == ".ipynb":
-            lines = {line.strip() for cell in read(path).cells for line in cell.source.splitlines()}
-        leaked = secrets & lines
+        leaked = secrets & stripped_lines(path)
         assert not leaked, f"{path.relative_to(ROOT)} reveals: {sorted(leaked)[:3]}"
 
 

@@ -46,12 +46,15 @@ def lessons() -> list[str]:
     return sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
 
 
-def course_settings() -> dict[str, str]:
-    """``repository`` (an https URL on GitHub) and ``branch``, from pyproject.toml."""
+def course_settings(edition: bool = False) -> dict[str, str]:
+    """``repository`` (an https URL on GitHub) and ``branch`` from ``[tool.course]`` in pyproject.toml: this
+    repository's, or with ``edition=True`` the student edition's (``edition_repository``, ``edition_branch``)."""
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]
-    if not settings["repository"].startswith("https://github.com/"):
-        raise ValueError(f"[tool.course] repository must be a https://github.com/... URL; got {settings['repository']!r}.")
-    return {"repository": settings["repository"].rstrip("/").removesuffix(".git"), "branch": settings["branch"]}
+    prefix = "edition_" if edition else ""
+    repository, branch = settings[f"{prefix}repository"], settings[f"{prefix}branch"]
+    if not repository.startswith("https://github.com/"):
+        raise ValueError(f"[tool.course] {prefix}repository must be a https://github.com/... URL; got {repository!r}.")
+    return {"repository": repository.rstrip("/").removesuffix(".git"), "branch": branch}
 
 
 def colab_url(settings: dict[str, str], lesson: str) -> str:
