@@ -10,6 +10,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import edition  # noqa: E402  (writes the student edition)
+import floors  # noqa: E402  (the oldest versions the course declares)
 import release  # noqa: E402  (the maintainers' release script, which knows the lessons)
 
 LESSONS = release.lessons()

@@ -6,8 +6,8 @@ import tomllib
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, SOLUTION_DELIMITERS, grade_cells, grading, inside, outside,
-                    read, release_path, secret_lines, solution_cells, source_path, stripped_lines)
+from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, SOLUTION_DELIMITERS, floors, grade_cells, grading, inside,
+                    outside, read, release_path, secret_lines, solution_cells, source_path, stripped_lines)
 
 
 def test_the_course_has_its_first_lesson():
@@ -122,6 +122,24 @@ def test_environment_yml_lists_every_dependency_of_the_package():
     missing = {conda_names.get(n, n) for n in names} - listed
     assert not missing, f"environment.yml lacks {sorted(missing)}"
     assert re.search(r"^\s+- -e \.$", environment, flags=re.M), "environment.yml should install the course package"
+
+
+def test_every_dependency_is_a_floor_and_environment_yml_declares_the_same_ones():
+    conda_names = {"torch": "pytorch"}
+    environment = (ROOT / "environment.yml").read_text()
+    declared = floors.floors()
+    assert {"torch", "nbgrader", "pytest"} <= set(declared)
+    for name, version in declared.items():
+        conda_name = re.escape(conda_names.get(name, name))
+        assert re.search(rf"^\s+- {conda_name}>={re.escape(version)}$", environment, flags=re.M), (
+            f"environment.yml should require {name}>={version}, the floor pyproject.toml declares")
+
+
+def test_a_dependency_without_a_floor_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["torch<3"]\n[project.optional-dependencies]\n')
+    monkeypatch.setattr(floors, "ROOT", tmp_path)
+    with pytest.raises(ValueError, match="write each dependency as a floor"):
+        floors.floors()
 
 
 def test_answered_copies_hand_in_every_solution_without_delimiters():

@@ -38,7 +38,7 @@ def test_image_rows_labels_each_row():
     rows = {"original": torch.rand(12, 1, 28, 28), "reconstruction": torch.rand(12, 1, 28, 28)}
     fig = rendered(plots.image_rows(rows, n=5, title="pairs"))
     assert [ax.get_ylabel() for ax in fig.axes] == ["original", "reconstruction"]
-    assert fig.get_suptitle() == "pairs"
+    assert [text.get_text() for text in fig.texts] == ["pairs"]  # the suptitle
     assert fig.axes[0].get_images()[0].get_array().shape[1] == 5 * 30 + 2
 
 
