@@ -86,7 +86,7 @@ QUALITY = {
         "VAE, beta 4, test loss": "beta4_test_loss",
         **{f"{figure}, beta {beta:g}": expression.format(beta=beta) for beta in (1.0, 4.0) for figure, expression in (
             ("active units", "active[{beta}]"), ("KL", "dimension_kl[{beta}].sum()"),
-            ("largest KL of a dimension", "dimension_kl[{beta}][0]"),
+            ("largest KL of a dimension", "dimension_kl[{beta}].max()"),
             ("dimensions under 0.1 nats", "(dimension_kl[{beta}] < 0.1).sum()"))}},
 }
 SEEDS = (0, 1, 2)

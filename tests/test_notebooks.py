@@ -1,7 +1,6 @@
 """Static checks of the lesson notebooks: clean sources, released copies that compile and reveal nothing."""
 
 import re
-import tomllib
 
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
@@ -112,19 +111,7 @@ def test_grading_data_and_environments_are_ignored():
         assert entry in ignored
 
 
-def test_environment_yml_lists_every_dependency_of_the_package():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
-    names = {re.split(r"[<>=!\[ ]", d)[0].lower() for d in wanted}
-    conda_names = {"torch": "pytorch"}
-    environment = (ROOT / "environment.yml").read_text()
-    listed = set(re.findall(r"^\s+- ([A-Za-z0-9_.-]+)", environment, flags=re.M))
-    missing = {conda_names.get(n, n) for n in names} - listed
-    assert not missing, f"environment.yml lacks {sorted(missing)}"
-    assert re.search(r"^\s+- -e \.$", environment, flags=re.M), "environment.yml should install the course package"
-
-
-def test_every_dependency_is_a_floor_and_environment_yml_declares_the_same_ones():
+def test_every_dependency_is_a_floor_and_environment_yml_declares_the_same_ones_and_installs_the_package():
     conda_names = {"torch": "pytorch"}
     environment = (ROOT / "environment.yml").read_text()
     declared = floors.floors()
@@ -133,6 +120,7 @@ def test_every_dependency_is_a_floor_and_environment_yml_declares_the_same_ones(
         conda_name = re.escape(conda_names.get(name, name))
         assert re.search(rf"^\s+- {conda_name}>={re.escape(version)}$", environment, flags=re.M), (
             f"environment.yml should require {name}>={version}, the floor pyproject.toml declares")
+    assert re.search(r"^\s+- -e \.$", environment, flags=re.M), "environment.yml should install the course package"
 
 
 def test_a_dependency_without_a_floor_is_refused(tmp_path, monkeypatch):
