@@ -27,7 +27,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[course,test]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[course,test,cluster]'
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -41,7 +41,7 @@ OLDEST := .venv-oldest
 test-oldest:
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
 	$(PYTHON) tools/floors.py > $(OLDEST)/floors.txt
-	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q -e '.[course,test]' -c $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip install --disable-pip-version-check -q -e '.[course,test,cluster]' -c $(OLDEST)/floors.txt
 	PATH="$(abspath $(OLDEST))/bin:$$PATH" $(OLDEST)/bin/python -m pytest $(TESTS)
 
 bench: $(STAMP)

@@ -25,6 +25,7 @@ from release import answered, nbgrader
 
 # isort: split
 import grade  # tools/grade.py: course.py puts tools/ on sys.path
+import sandbox  # tools/sandbox.py
 
 LESSON = "01_autoencoder"
 TIMEOUT = 30  # seconds per cell: a smoke-mode training cell takes a few, even with two workers on two cores
@@ -336,7 +337,9 @@ def test_outcome_notes_name_timeouts_and_a_dead_kernel():
     assert grade.outcome_notes(notebook) == ["stopped by the timeout: cell 0", "kernel died in t; later test cells score 0"]
 
 
-def test_the_worker_environment_is_quiet_smoke_mode_in_scratch_folders(tmp_path):
-    env = grade.worker_environment(tmp_path / "home", tmp_path / "lib", tmp_path / "ckpt", tmp_path, threads=1)
+def test_the_worker_environment_is_quiet_smoke_mode_in_scratch_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_TOKEN", "not for submissions")
+    env = sandbox._environment(tmp_path, {"data": "/data", "threads": 1})
     assert env["HOME"] == str(tmp_path / "home") and env["PYTHONPATH"] == str(tmp_path / "lib")
+    assert env["COURSE_DATA"] == "/data" and "SECRET_TOKEN" not in env
     assert env["COURSE_SMOKE"] == "1" and env["PYTHONWARNINGS"] == "ignore" and env["TQDM_DISABLE"] == "1"

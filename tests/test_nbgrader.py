@@ -1,10 +1,10 @@
 """The nbgrader chain of every lesson, in a temporary course directory, with scores read from the gradebook.
 
-For each lesson: generate the student copy (it must equal the committed one), then autograde, in one run,
-submissions that are untouched, complete, complete but for one exercise (one per exercise), complete but with the
-k-th plausible mistake of every exercise (one submission per k), and complete but with the k-th answer tuned to the
-visible checks of every exercise. ``test_visible_checks.py`` tries each of those answers on its own and checks the
-messages; here they are graded for real.
+For each lesson: generate the student copy (it must equal the committed one), then grade it with `make grade`'s
+code (tools/grade.py, two submissions at a time): an untouched copy, a complete one, and complete copies with wrong
+answers. Those hold, round k, the k-th wrong answer of every exercise that has one: its plausible mistakes first,
+then its answers tuned to the visible checks, then the exercise left undone. ``test_visible_checks.py`` tries each
+of those answers on its own and checks the messages; here they are graded for real.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from nbgrader.api import Gradebook
 
 from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, grade_cells, inside, outside, read, release_path,
                     solution_cells, source_path)
-from mistakes import MISTAKES, TUNED, by_exercise
-from release import answered, answers
+from mistakes import MISTAKES, TUNED, Mistake, Tuned, by_exercise
+from release import answered
 from release import nbgrader as run_nbgrader
+
+# isort: split
+import grade  # tools/grade.py: course.py puts tools/ on sys.path
 
 pytestmark = pytest.mark.slow
 
@@ -37,8 +40,16 @@ def nbgrader(*args: str, cwd: Path) -> str:
     return done.stderr
 
 
-def stubbed(exercise: str) -> str:
-    return f"without_{exercise}"
+@dataclass(frozen=True)
+class Undone:
+    """An exercise handed in as released: its stub, untouched."""
+
+    exercise: str
+    stub: str
+    what: str = "left undone"
+
+    def apply(self, answer: str) -> str:
+        return self.stub
 
 
 @dataclass
@@ -59,6 +70,13 @@ def _rounds(entries: list) -> list[list]:
     return [[group[k] for group in per_exercise if k < len(group)] for k in range(max(map(len, per_exercise)))]
 
 
+def _entries(lesson: str, release: nbformat.NotebookNode) -> list:
+    """Every wrong answer to grade: the plausible mistakes, the answers tuned to the visible checks, and each
+    exercise left undone. Each goes into an otherwise complete submission, one per exercise at a time."""
+    undone = [Undone(cell.id, cell.source) for cell in solution_cells(release)]
+    return [*MISTAKES[lesson], *TUNED[lesson], *undone]
+
+
 def _with(lesson: str, release: nbformat.NotebookNode, entries: list) -> nbformat.NotebookNode:
     notebook = answered(lesson, release)
     changed = {entry.exercise: entry for entry in entries}
@@ -70,11 +88,23 @@ def _with(lesson: str, release: nbformat.NotebookNode, entries: list) -> nbforma
 
 def _submissions(lesson: str, release: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     students = {UNTOUCHED: nbformat.from_dict(release), COMPLETE: answered(lesson, release)}
-    students.update({stubbed(exercise): answered(lesson, release, skip=exercise) for exercise in answers(lesson)})
-    for kind, entries in (("mistaken", MISTAKES[lesson]), ("tuned", TUNED[lesson])):
-        for k, group in enumerate(_rounds(entries)):
-            students[f"{kind}_{k}"] = _with(lesson, release, group)
+    for k, group in enumerate(_rounds(_entries(lesson, release))):
+        students[wrong(k)] = _with(lesson, release, group)
     return students
+
+
+def wrong(k: int) -> str:
+    return f"wrong_{k}"
+
+
+def _graded_entries(graded: GradedLesson, kind: type):
+    """(entry, its test cells' scores) for every graded entry of exactly this kind."""
+    release = read(graded.root / "notebooks" / graded.lesson / f"{graded.lesson}.ipynb")
+    for k, group in enumerate(_rounds(_entries(graded.lesson, release))):
+        for entry in group:
+            if type(entry) is kind:
+                scores = graded.scores[wrong(k)]
+                yield entry, scores[f"{entry.exercise}_tests"], scores[f"{entry.exercise}_hidden_tests"]
 
 
 @pytest.fixture(scope="module", params=LESSONS)
@@ -83,6 +113,7 @@ def graded(request, tmp_path_factory) -> GradedLesson:
     root = tmp_path_factory.mktemp(f"course_{lesson}")
     shutil.copy(ROOT / "nbgrader_config.py", root)
     shutil.copytree(ROOT / "solutions" / lesson, root / "solutions" / lesson)
+    shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "grading").mkdir()
     nbgrader("generate_assignment", lesson, cwd=root)
     release = read(root / "notebooks" / lesson / f"{lesson}.ipynb")
@@ -91,8 +122,8 @@ def graded(request, tmp_path_factory) -> GradedLesson:
         folder = root / "grading" / "submitted" / student / lesson
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{lesson}.ipynb")
-    nbgrader("autograde", lesson, cwd=root)
-    nbgrader("generate_feedback", lesson, cwd=root)
+    graded = grade.grade(root, [lesson], workers=2)
+    assert [s.status for s in graded] == ["graded"] * len(students), grade.summary(graded)
     scores = {}
     with Gradebook(f"sqlite:///{root / 'grading' / 'gradebook.db'}") as gradebook:
         for student in students:
@@ -122,11 +153,11 @@ def test_the_solution_scores_full_marks(graded):
     assert graded.total(COMPLETE)[1] > 0
 
 
-def test_every_exercise_is_really_tested(graded):
-    _, full = graded.total(COMPLETE)
-    for exercise in graded.exercises:
-        got, _ = graded.total(stubbed(exercise))
-        assert got < full, f"leaving {exercise} undone still scores full marks ({got}/{full})"
+def test_every_exercise_left_undone_scores_zero_on_its_own_test_cells(graded):
+    undone = list(_graded_entries(graded, Undone))
+    assert sorted(entry.exercise for entry, _, _ in undone) == sorted(graded.exercises)
+    for entry, visible, hidden in undone:
+        assert visible[0] + hidden[0] == 0, f"leaving {entry.exercise} undone still earns {visible[0] + hidden[0]}"
 
 
 def test_each_exercise_has_a_visible_and_a_hidden_test_cell_with_points_of_their_own(graded):
@@ -136,19 +167,17 @@ def test_each_exercise_has_a_visible_and_a_hidden_test_cell_with_points_of_their
 
 
 def test_a_plausible_mistake_scores_zero_on_its_exercise(graded):
-    for k, group in enumerate(_rounds(MISTAKES[graded.lesson])):
-        scores = graded.scores[f"mistaken_{k}"]
-        for mistake in group:
-            got = scores[f"{mistake.exercise}_tests"][0] + scores[f"{mistake.exercise}_hidden_tests"][0]
-            assert got == 0, f"{mistake.exercise}: {mistake.what} still earns {got}"
+    mistakes = list(_graded_entries(graded, Mistake))
+    assert len(mistakes) == len(MISTAKES[graded.lesson])
+    for mistake, visible, hidden in mistakes:
+        assert visible[0] + hidden[0] == 0, f"{mistake.exercise}: {mistake.what} still earns {visible[0] + hidden[0]}"
 
 
 def test_an_answer_tuned_to_the_visible_checks_scores_zero_on_the_hidden_tests(graded):
-    for k, group in enumerate(_rounds(TUNED[graded.lesson])):
-        scores = graded.scores[f"tuned_{k}"]
-        for tuned in group:
-            score, top = scores[f"{tuned.exercise}_hidden_tests"]
-            assert score == 0 and top > 0, f"{tuned.exercise}: {tuned.what} earns {score}/{top} on the hidden tests"
+    tuned = list(_graded_entries(graded, Tuned))
+    assert len(tuned) == len(TUNED[graded.lesson])
+    for answer, _, (score, top) in tuned:
+        assert score == 0 and top > 0, f"{answer.exercise}: {answer.what} earns {score}/{top} on the hidden tests"
 
 
 def test_autograding_restores_hidden_tests_that_students_never_saw(graded):
@@ -175,9 +204,10 @@ def test_feedback_reports_failures_but_never_shows_hidden_test_code(graded):
         assert "HIDDEN TESTS" not in text
         shown = sorted(line for line in code_lines if line in text)
         assert not shown, f"{student}'s feedback shows hidden test code: {shown[:2]}"
-    mistaken = _feedback_text(graded, "mistaken_0")
-    for mistake in _rounds(MISTAKES[graded.lesson])[0]:
-        assert mistake.message in mistaken, f"feedback should say why {mistake.exercise} failed: {mistake.message!r}"
+    first = _feedback_text(graded, wrong(0))  # each exercise's first plausible mistake
+    for mistakes in by_exercise(MISTAKES[graded.lesson]).values():
+        assert mistakes[0].message in first, (
+            f"feedback should say why {mistakes[0].exercise} failed: {mistakes[0].message!r}")
 
 
 def test_feedback_opens_by_saying_the_notebook_ran_in_quick_grading_mode(graded):

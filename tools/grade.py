@@ -17,12 +17,12 @@ Usage: ``python tools/grade.py [lesson ...] [--workers N] [--timeout SECONDS] [-
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime
 import os
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +41,8 @@ ROOT = TOOLS.parent
 sys.path.insert(0, str(TOOLS))
 from release import lessons as course_lessons
 from release import nbgrader as run_nbgrader
+
+import sandbox  # noqa: E402  (tools/sandbox.py)
 
 CELL_TIMEOUT = 120  # seconds; a smoke-mode training cell takes a few
 
@@ -142,29 +144,6 @@ def restore(saved: dict[Path, bytes]) -> list[Path]:
     return changed
 
 
-def worker_environment(home: Path, lib: Path, checkpoints: Path, course: Path, threads: int) -> dict[str, str]:
-    """What the grading process and its kernel see: scratch folders, smoke mode, quiet libraries."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "IPYTHON"))}
-    env.update(HOME=str(home), PYTHONPATH=str(lib), COURSE_SMOKE="1", COURSE_CHECKPOINTS=str(checkpoints),
-               COURSE_DATA=os.environ.get("COURSE_DATA") or str(course / "data"),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               PYTHONWARNINGS="ignore", TQDM_DISABLE="1", MPLBACKEND="Agg", OMP_NUM_THREADS=str(threads),
-               MPLCONFIGDIR=str(home / ".matplotlib"))
-    return env
-
-
-def scratch_course(submission: Submission, batch: Path) -> Path:
-    """A course folder of its own for one submission: a copy of the batch's template, plus the submission."""
-    scratch = Path(tempfile.mkdtemp(prefix=f"{submission.student}-{submission.lesson}-", dir=batch))
-    shutil.copytree(batch / "template", scratch, dirs_exist_ok=True)
-    folder = scratch / "course" / "grading" / "submitted" / submission.student / submission.lesson
-    folder.mkdir(parents=True)
-    nbformat.write(submission.notebook, folder / f"{submission.lesson}.ipynb")
-    if submission.timestamp:
-        (folder / "timestamp.txt").write_text(submission.timestamp)
-    return scratch
-
-
 def template(course: Path, batch: Path, lessons: list[str], timeout: int) -> None:
     """What every scratch copy starts from, read from the course before any submission runs: the config (with
     the grading settings), the gradebook, the lessons' files other than notebooks, ``helpers``, the guard, and
@@ -180,34 +159,21 @@ def template(course: Path, batch: Path, lessons: list[str], timeout: int) -> Non
     lib = batch / "template" / "lib"
     shutil.copytree(course / "helpers", lib / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(TOOLS / "guarded_execute.py", lib)
+    shutil.copy(TOOLS / "sandbox.py", lib)
     (batch / "template" / "checkpoints").mkdir()
     for path in Path(os.environ.get("COURSE_CHECKPOINTS") or course / "checkpoints").glob("*-smoke.pt2"):
         shutil.copy(path, batch / "template" / "checkpoints")
     (batch / "template" / "home").mkdir()
 
 
-def execute(submission: Submission, course: Path, batch: Path, timeout: int, threads: int) -> str:
-    """Autograde one submission in its scratch course; set ``submission.executed``; return nbgrader's log."""
-    scratch = scratch_course(submission, batch)
-    env = worker_environment(scratch / "home", scratch / "lib", scratch / "checkpoints", course, threads)
-    code_cells = sum(cell.cell_type == "code" for cell in submission.notebook.cells)
-    command = [sys.executable, "-m", "nbgrader", "autograde", submission.lesson, "--student", submission.student]
-    process = subprocess.Popen(command, cwd=scratch / "course", env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        log, _ = process.communicate(timeout=timeout * (code_cells + 5))
-    except subprocess.TimeoutExpired:
-        log = f"grading stopped after {timeout * (code_cells + 5)} s: the kernel did not respond to interrupts"
-    finally:
-        try:  # the grading process, its kernel and whatever they started in the same session
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-    executed = (scratch / "course" / "grading" / "autograded" / submission.student / submission.lesson
-                / f"{submission.lesson}.ipynb")
-    submission.executed = executed if executed.is_file() else None
-    return log
+def job(submission: Submission, course: Path, threads: int, limits: sandbox.Limits) -> sandbox.Job:
+    return sandbox.Job(submission.student, submission.lesson, nbformat.writes(submission.notebook),
+                       submission.timestamp, threads, os.environ.get("COURSE_DATA") or str(course / "data"), limits)
+
+
+def time_limit(submission: Submission, timeout: int) -> int:
+    """Seconds the whole run of a submission may take: every code cell at its timeout, and a margin."""
+    return timeout * (sum(cell.cell_type == "code" for cell in submission.notebook.cells) + 5)
 
 
 def outcome_notes(notebook: nbformat.NotebookNode) -> list[str]:
@@ -302,12 +268,67 @@ def summary(submissions: list[Submission]) -> str:
     return "\n".join(lines)
 
 
+NO_SANDBOX = ("Each submission still runs in a scratch copy of the course, in a process session of its own that is "
+              "killed when it ends, under the same memory and disk limits per process; but it can read your files, "
+              "use the network and start processes that outlive it. Install bubblewrap (Debian/Ubuntu: sudo apt-get "
+              "install bubblewrap) to grade in a sandbox; --sandbox required refuses to grade without one.")
+
+
+def sandbox_line(mode: str, limits: sandbox.Limits, scheduler: str | None) -> str:
+    """One line saying how submissions are isolated; SystemExit when a sandbox is required and cannot be made."""
+    if mode == "off":
+        return "sandbox: off. " + NO_SANDBOX
+    if scheduler:
+        return f"sandbox: {mode}, on each Dask worker (a worker that cannot make one says so in its notes)"
+    reason = sandbox.unavailable()
+    if reason and mode == "required":
+        raise SystemExit(f"not grading: --sandbox required, and {reason}.")
+    if reason:
+        return f"no sandbox: {reason}. " + NO_SANDBOX
+    return (f"sandbox: bubblewrap, one per submission (no network, no view of the course, of your home or of other "
+            f"submissions; its processes end with it); limits {limits.memory >> 20} MiB of memory, "
+            f"{limits.processes} processes, {limits.disk >> 20} MiB written")
+
+
+def execute_all(runnable: list[Submission], course: Path, batch: Path, timeout: int, workers: int, mode: str,
+                scheduler: str | None, limits: sandbox.Limits) -> None:
+    """Run every submission, several at a time on this machine or on a Dask cluster; set ``executed``."""
+    threads = 1 if scheduler else max(1, (os.cpu_count() or 1) // workers)
+    jobs = [(s, job(s, course, threads, dataclasses.replace(limits, seconds=time_limit(s, timeout)))) for s in runnable]
+    (batch / "executed").mkdir()
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            from distributed import Client
+            from distributed import as_completed as completed_futures
+            client = stack.enter_context(Client(scheduler))
+            client.upload_file(str(TOOLS / "sandbox.py"))
+            archive = client.scatter(sandbox.pack(batch / "template"), broadcast=True)
+            futures = {client.submit(sandbox.run, j, archive, mode, pure=False): s for s, j in jobs}
+            results = ((futures[f], f.result()) for f in completed_futures(futures))
+        else:
+            pool = stack.enter_context(ThreadPoolExecutor(workers))
+            futures = {pool.submit(sandbox.run, j, batch / "template", mode): s for s, j in jobs}
+            results = ((futures[f], f.result()) for f in as_completed(futures))
+        for done, (s, result) in enumerate(results, 1):
+            s.notes += result.notes
+            if result.executed is None:
+                s.notes.append("grading failed: " + (result.log.strip().splitlines() or ["no output"])[-1][:200])
+            else:
+                s.executed = batch / "executed" / f"{s.student}-{s.lesson}.ipynb"
+                s.executed.write_text(result.executed)
+            print(f"[{done}/{len(runnable)}, {time.perf_counter() - start:.0f} s] {s.student} {s.lesson}: "
+                  f"{'executed' if s.executed else 'failed'}", flush=True)
+
+
 def grade(course: Path = ROOT, lessons: list[str] | None = None, workers: int | None = None,
-          timeout: int = CELL_TIMEOUT) -> list[Submission]:
+          timeout: int = CELL_TIMEOUT, mode: str = "auto", scheduler: str | None = None,
+          limits: sandbox.Limits = sandbox.Limits()) -> list[Submission]:
     """Grade every submission of ``lessons`` (default: all) in ``course``; return them with scores and notes."""
     course = course.resolve()
     lessons = lessons or course_lessons()
     workers = workers or os.cpu_count() or 1
+    print(sandbox_line(mode, limits, scheduler), flush=True)
     db = course / "grading" / "gradebook.db"
     db_url = f"sqlite:///{db}"
     db.parent.mkdir(exist_ok=True)
@@ -324,17 +345,7 @@ def grade(course: Path = ROOT, lessons: list[str] | None = None, workers: int | 
     with tempfile.TemporaryDirectory(prefix="course-grading-") as folder:
         batch = Path(folder)
         template(course, batch, lessons, timeout)
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        start = time.perf_counter()
-        with ThreadPoolExecutor(workers) as pool:
-            jobs = {pool.submit(execute, s, course, batch, timeout, threads): s for s in runnable}
-            for done, job in enumerate(as_completed(jobs), 1):
-                s = jobs[job]
-                log = job.result()
-                if s.executed is None:
-                    s.notes.append("grading failed: " + (log.strip().splitlines() or ["no output"])[-1][:200])
-                print(f"[{done}/{len(runnable)}, {time.perf_counter() - start:.0f} s] {s.student} {s.lesson}: "
-                      f"{'executed' if s.executed else 'failed'}", flush=True)
+        execute_all(runnable, course, batch, timeout, workers, mode, scheduler, limits)
         for path in restore(protected):
             print(f"warning: {path.relative_to(course)} was changed during grading and has been put back",
                   file=sys.stderr)
@@ -358,8 +369,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None, help="submissions run at once (default: all cores)")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds a cell may run")
     parser.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this one)")
+    parser.add_argument("--sandbox", choices=("auto", "required", "off"), default="auto",
+                        help="grade each submission in a bubblewrap sandbox: when one can be made (auto), or refuse "
+                             "to grade without one (required)")
+    parser.add_argument("--scheduler", help="a Dask scheduler's address (tcp://host:8786): run the submissions on "
+                                            "its workers; results are recorded here")
+    defaults = sandbox.Limits()
+    parser.add_argument("--memory", type=int, default=defaults.memory >> 20, help="MiB one submission may use")
+    parser.add_argument("--processes", type=int, default=defaults.processes, help="processes one submission may run")
+    parser.add_argument("--disk", type=int, default=defaults.disk >> 20, help="MiB one submission may write")
     args = parser.parse_args(argv)
-    grade(args.course, args.lessons, args.workers, args.timeout)
+    limits = sandbox.Limits(memory=args.memory << 20, processes=args.processes, disk=args.disk << 20)
+    grade(args.course, args.lessons, args.workers, args.timeout, args.sandbox, args.scheduler, limits)
 
 
 if __name__ == "__main__":

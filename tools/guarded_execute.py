@@ -12,11 +12,20 @@
   scores any stderr output as a failure, and the tests say failure by raising.
 - When the kernel dies, every test cell that did not run yet gets an error output (a cell without output would
   score full marks), and the cells before it keep their scores.
+- In the sandbox of tools/sandbox.py, nbgrader cannot be traced or read by the kernel, and once the notebook has
+  run, every other process of the sandbox is stopped before nbgrader writes the executed notebook: nothing the
+  submission started can change it afterwards. The files the run created are then deleted, so that a submission
+  that filled its disk still gets its executed notebook written and graded.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import secrets
+import signal
+import time
+from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
@@ -75,6 +84,27 @@ def _grading_guard(name, module_names, class_names):
 '''
 
 
+def sandbox_folder() -> Path | None:
+    """The sandbox's writable folder, when this nbgrader runs under the sandbox's PID 1 (tools/sandbox.py): the
+    only place where stopping every other process is right."""
+    folder = os.environ.get("COURSE_SANDBOX_INIT")
+    return Path(folder) if folder and os.getppid() == 1 else None
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {path for path in folder.rglob("*") if path.is_file() or path.is_symlink()}
+
+
+def stop_other_processes() -> None:
+    """Stop every process of the sandbox but its PID 1 and this one, until none is left."""
+    for _ in range(500):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+
+
 def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -86,7 +116,17 @@ class GuardedExecute(Execute):
         self._guard = f"_grading_guard_{secrets.token_hex(8)}"
         self._guarded = False
         self._dead = False
-        return super().preprocess(nb, resources, km)
+        folder = sandbox_folder()
+        if folder:
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE: the kernel may not trace or read nbgrader
+            before = files_under(folder)
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if folder:
+                stop_other_processes()
+                for path in files_under(folder) - before:
+                    path.unlink(missing_ok=True)
 
     def _silent(self, code: str, expression: str = "") -> bool:
         """Run ``code`` (and ``expression``) in the kernel without output; return whether both succeeded."""
