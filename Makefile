@@ -7,7 +7,8 @@
 #                  Colab badges and setup cells, then nbgrader
 #   make grade     autograde grading/submitted/ in parallel, then feedback and grading/grades.csv, and a summary
 #                  (options: make grade GRADE_FLAGS="--workers 4 --timeout 120 01_autoencoder")
-#   make bench-grading   measure make grade (one student, all lessons; 50 students) into benchmarks/results.md
+#   make bench-grading   measure make grade (one student, all lessons; 20 students with and without the sandbox,
+#                  on 1 and all cores, and on a Dask LocalCluster) into benchmarks/results.md
 #   make test-oldest   the test suite in .venv-oldest, with every dependency at its declared floor (tools/floors.py)
 #   make student-edition DIR=../course-student   write the course for students (no solutions, no tests) into DIR,
 #                  ready to push as the public repository named in [tool.course] edition_repository

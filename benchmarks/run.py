@@ -405,16 +405,22 @@ def anchor_report(anchor: dict, conv: dict, n_seeds: int) -> str:
 def grading_report(grading: dict) -> str:
     """Section 4 of results.md: the figures benchmarks/grading.py measured (on its own date)."""
     one, copies = grading["one submission, all lessons"], grading["copies of lesson 01"]
-    n = grading["students"]
+    n, cores = grading["students"], grading["cores"]
+
+    def each(seconds: float) -> str:
+        return f"{seconds:.0f} s ({seconds / n:.1f} s each, {60 * n / seconds:.1f} per minute)"
+
     return "\n".join([
         "## 4. Grading (`make grade`)", "",
         f"Written by `make bench-grading` (`python benchmarks/grading.py --students {n}`) on {grading['date']}: "
         "wall time of one `tools/grade.py` batch of complete submissions (execution in smoke mode, recording, "
-        "feedback, CSV export).", "",
-        f"| batch | 1 worker | {grading['cores']} workers (all cores) |", "| --- | --- | --- |",
+        f"feedback, CSV export). Sandbox: {grading['sandbox']}.", "",
+        f"| batch | 1 worker | {cores} workers (all cores) |", "| --- | --- | --- |",
         f"| one student, all {len(grading['lessons'])} lessons | {one['1 worker s']:.0f} s | {one['all cores s']:.0f} s |",
-        f"| {n} students, lesson 01 | {copies['1 worker s']:.0f} s ({copies['1 worker s'] / n:.1f} s each) "
-        f"| {copies['all cores s']:.0f} s ({copies['all cores s'] / n:.1f} s each) |"])
+        f"| {n} students, lesson 01 | {each(copies['1 worker s'])} | {each(copies['all cores s'])} |", "",
+        f"- the same {n} submissions with one worker and no sandbox: {each(copies['1 worker, no sandbox s'])}; the "
+        f"sandbox costs {grading['sandbox cost %']:+.1f} % per submission;",
+        f"- on a Dask `LocalCluster` of {cores} worker processes: {each(copies['LocalCluster s'])}."])
 
 
 if __name__ == "__main__":

@@ -86,8 +86,10 @@ def test_epoch_timing_runs_every_feed_and_keeps_the_best_time():
 
 
 GRADING = {"date": "2026-01-02", "cores": 2, "lessons": ["01_autoencoder", "02_denoising"], "students": 50,
+           "sandbox": "bubblewrap", "sandbox cost %": 5.0,
            "one submission, all lessons": {"1 worker s": 60.4, "all cores s": 35.2},
-           "copies of lesson 01": {"1 worker s": 700.0, "all cores s": 400.0}}
+           "copies of lesson 01": {"1 worker s": 700.0, "all cores s": 400.0, "1 worker, no sandbox s": 666.7,
+                                   "LocalCluster s": 420.0}}
 
 
 def test_the_report_adds_the_grading_figures_when_there_are_some():
@@ -96,7 +98,9 @@ def test_the_report_adds_the_grading_figures_when_there_are_some():
     assert "## 4. Grading (`make grade`)" in text and "--students 50`) on 2026-01-02" in text
     assert "| batch | 1 worker | 2 workers (all cores) |" in text
     assert "| one student, all 2 lessons | 60 s | 35 s |" in text
-    assert "| 50 students, lesson 01 | 700 s (14.0 s each) | 400 s (8.0 s each) |" in text
+    assert "| 50 students, lesson 01 | 700 s (14.0 s each, 4.3 per minute) | 400 s (8.0 s each, 7.5 per minute) |" in text
+    assert "no sandbox: 667 s (13.3 s each, 4.5 per minute); the sandbox costs +5.0 % per submission" in text
+    assert "`LocalCluster` of 2 worker processes: 420 s (8.4 s each, 7.1 per minute)" in text
 
 
 def test_the_data_is_named_by_its_image_counts():

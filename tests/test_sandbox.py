@@ -45,8 +45,9 @@ REWRITES_LATER = f'''
 import subprocess, sys, textwrap
 watcher = textwrap.dedent("""
     import json, pathlib, time
+    grading = pathlib.Path.cwd().parents[2]  # the kernel runs in grading/autograded/<student>/<lesson>/
     for _ in range(1200):
-        for path in pathlib.Path("/").glob("**/autograded/**/*.ipynb"):
+        for path in grading.glob("autograded/**/*.ipynb"):
             try:
                 notebook = json.loads(path.read_text())
                 for cell in notebook["cells"]:
@@ -112,6 +113,26 @@ HOGS_MEMORY = '''
 hog = bytearray(4 << 30)
 '''
 
+FORKS = f'''
+import subprocess, sys
+for _ in range(100):
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(900)", "{MARKER}"], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+'''
+
+HOGS_MEMORY_TOGETHER = f'''
+import subprocess, sys
+hog = "import time; hog = b'x' * (700 << 20); time.sleep(900)"
+for _ in range(6):
+    subprocess.Popen([sys.executable, "-c", hog, "{MARKER}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+import time; time.sleep(30)
+'''
+
+KILLS_GRADER = '''
+import os, signal
+os.kill(os.getppid(), signal.SIGKILL)  # nbgrader: its copy of the notebook, not yet run, would score full marks
+'''
+
 FILLS_DISK = '''
 import os
 chunk = b"x" * (1 << 20)
@@ -126,7 +147,7 @@ for name in ("filler-here", "/tmp/filler-there"):
 class Attack:
     base: str     # "untouched" or "complete": the copy the lines are added to
     code: str
-    score: float  # what it must still score
+    score: float | None  # what it must still score; None: the run is stopped and left for manual grading
 
 
 ATTACKS = {
@@ -138,7 +159,13 @@ ATTACKS = {
     "spawns": Attack("complete", SPAWNS, 8),
     "hogs_memory": Attack("complete", HOGS_MEMORY, 8),
     "fills_disk": Attack("complete", FILLS_DISK, 8),
+    "forks": Attack("complete", FORKS, None),
+    "hogs_memory_together": Attack("complete", HOGS_MEMORY_TOGETHER, None),
+    "kills_grader": Attack("untouched", KILLS_GRADER, None),
 }
+STOPPED = {"forks": "more than 64 processes: the run was stopped",
+           "hogs_memory_together": "more than 3072 MiB of memory in all: the run was stopped",
+           "kills_grader": sandbox.UNFINISHED}
 
 
 def _with_code(notebook: nbformat.NotebookNode, code: str) -> nbformat.NotebookNode:
@@ -239,11 +266,18 @@ def _printed(batch: Batch, student: str) -> str:
     return json.dumps([cell.get("outputs", []) for cell in executed.cells])
 
 
-@pytest.mark.parametrize("student", ATTACKS)
+@pytest.mark.parametrize("student", [s for s in ATTACKS if s not in STOPPED])
 def test_a_hostile_submission_earns_what_its_answers_earn_and_nothing_more(batch, student):
     result = batch.results[student]
     assert result.status == "graded", f"{student}: {result.status}; {result.notes}"
     assert batch.scores[student] == ATTACKS[student].score, f"{student}: notes {result.notes}"
+
+
+@pytest.mark.parametrize("student", STOPPED)
+def test_a_submission_over_the_process_or_memory_limit_is_stopped_and_left_for_manual_grading(batch, student):
+    result = batch.results[student]
+    assert result.status == "needs manual grading" and STOPPED[student] in result.notes, result.notes
+    assert batch.scores[student] is None or batch.scores[student] == 0
 
 
 def test_every_other_student_keeps_full_marks(batch):

@@ -3,15 +3,17 @@
 1. Check each file: valid notebook JSON, nbgrader metadata present, test cells present and unchanged. Problems
    are reported; a file that is not a notebook, or has no nbgrader metadata at all, is not run.
 2. Execute: each (student, lesson) is autograded by nbgrader in a scratch copy of the course of its own (its own
-   copy of the gradebook, of ``helpers`` and of the config; its own $HOME), several at a time. Lessons run in
-   smoke mode with a per-cell timeout; the kernel is guarded by tools/guarded_execute.py.
+   copy of the gradebook, of ``helpers`` and of the config; its own $HOME), several at a time, in a bubblewrap
+   sandbox when this machine can make one (tools/sandbox.py), here or on the workers of a Dask cluster. Lessons
+   run in smoke mode with a per-cell timeout; the kernel is guarded by tools/guarded_execute.py.
 3. Check that the course's gradebook, config and submissions are as they were; put back any that changed.
 4. Record, serially, in this process alone (the gradebook is sqlite: one writer): back up the gradebook, then save
    each executed notebook's scores with nbgrader's own SaveAutoGrades; a submission that could not be graded is
    added for manual grading. Nothing already in the gradebook is removed, and manual scores are kept.
 5. Generate feedback (grading/feedback/) and export grades (grading/grades.csv); print a summary.
 
-Usage: ``python tools/grade.py [lesson ...] [--workers N] [--timeout SECONDS] [--course DIR]``
+Usage: ``python tools/grade.py [lesson ...] [--workers N] [--timeout SECONDS] [--course DIR]
+[--sandbox auto|required|off] [--scheduler tcp://host:8786] [--memory MIB] [--processes N] [--disk MIB]``
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
 c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# The sandbox's proof that the whole notebook ran (tools/sandbox.py): kept until the sandbox has checked it.
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {{("language_info", "name"), ("grading_run",)}}
 """
 
 

@@ -19,6 +19,7 @@ import ctypes
 import json
 import os
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -34,6 +35,8 @@ SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"
 INSIDE = Path("/grading")  # where the sandbox sees its files
 PR_SET_DUMPABLE = 4
 MARKER = "COURSE_SANDBOX_INIT"  # set for nbgrader by the sandbox's PID 1 (see guarded_execute.py)
+TOKEN = "COURSE_SANDBOX_TOKEN"  # a secret of one run, for nbgrader alone: the executed notebook must carry it
+SIGNED = "grading_run"  # the notebook metadata key that carries it
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,12 @@ def _unsandboxed(template: Path, scratch: Path, settings: dict, seconds: int) ->
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                                preexec_fn=lambda: _limit(Limits(**settings["limits"])))
     log, _, notes = _finish(process, seconds)
+    if process.returncode != 0:
+        return Result(None, log[-20000:], notes + [UNFINISHED])
     return Result(_executed(course, settings), log[-20000:], notes)
+
+
+UNFINISHED = "the grading run did not finish (nbgrader was stopped): left for manual grading"
 
 
 # --- shared by both runs -------------------------------------------------------------------------------------------
@@ -292,13 +300,14 @@ def inside(settings: dict) -> None:
     course = _prepare(INSIDE / "template", INSIDE / "submission", work, settings)
     log = work / "nbgrader.log"
     watchdog = Watchdog(limits)
+    token = secrets.token_hex(16)
     with open(log, "w") as handle:
-        environment = {**_environment(work, settings), MARKER: str(work)}
+        environment = {**_environment(work, settings), MARKER: str(work), TOKEN: token}
         process = subprocess.Popen(_autograde(settings), cwd=course, env=environment, stdin=subprocess.DEVNULL,
                                    stdout=handle, stderr=subprocess.STDOUT, preexec_fn=lambda: _limit(limits))
     watchdog.start()
     while True:  # as PID 1, reap every process, orphans included, until nbgrader has ended
-        pid, _ = os.waitpid(-1, 0)
+        pid, status = os.waitpid(-1, 0)
         if pid == process.pid:
             break
     watchdog.done.set()
@@ -309,7 +318,21 @@ def inside(settings: dict) -> None:
         except ChildProcessError:
             break
     text = log.read_text(errors="replace") if log.is_file() and not log.is_symlink() else ""
-    print(json.dumps({"executed": _executed(course, settings), "log": text[-20000:], "notes": watchdog.notes}))
+    executed = _signed(_executed(course, settings), token) if status == 0 and not watchdog.notes else None
+    notes = watchdog.notes if executed or watchdog.notes else [UNFINISHED]
+    print(json.dumps({"executed": executed, "log": text[-20000:], "notes": notes}))
+
+
+def _signed(executed: str | None, token: str) -> str | None:
+    """The executed notebook without its token, if it carries this run's token (written by nbgrader once the whole
+    notebook ran); None otherwise, as for a copy nbgrader made before running it."""
+    try:
+        notebook = json.loads(executed or "")
+        if notebook["metadata"].pop(SIGNED, None) == token:
+            return json.dumps(notebook, indent=1)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--inside"]:
