@@ -172,6 +172,12 @@ CLAIMS = {
     "the whole course runs within 15 minutes in full mode, and no lesson takes more than 4":
         lambda: RECORD["course"]["full seconds"] <= 15 * 60
         and all(runs["full"]["seconds"] <= 4 * 60 for runs in RECORD["lessons"].values()),
+    "grading: the sandbox was measured (bubblewrap) and costs at most 10 % per submission":
+        lambda: RECORD["grading"]["sandbox"] == "bubblewrap" and RECORD["grading"]["sandbox cost %"] <= 10,
+    "grading: two workers and a two-worker Dask LocalCluster each beat one worker":
+        lambda: max(RECORD["grading"]["copies of lesson 01"]["all cores s"],
+                    RECORD["grading"]["copies of lesson 01"]["LocalCluster s"])
+        < RECORD["grading"]["copies of lesson 01"]["1 worker s"],
 }
 
 

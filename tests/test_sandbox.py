@@ -136,10 +136,15 @@ os.kill(os.getppid(), signal.SIGKILL)  # nbgrader: its copy of the notebook, not
 FILLS_DISK = '''
 import os
 chunk = b"x" * (1 << 20)
-for name in ("filler-here", "/tmp/filler-there"):
-    with open(name, "wb") as handle:
-        for _ in range(512):
-            handle.write(chunk)
+for name in ("filler-here", "/tmp/filler-there", "/filler-root", "/dev/filler-dev", "/dev/shm/filler-shm"):
+    try:
+        with open(name, "wb") as handle:
+            for _ in range(512):
+                handle.write(chunk)
+    except OSError as error:
+        print(name, error.strerror)
+    else:
+        print(name, "FILLED")
 '''
 
 
@@ -308,7 +313,12 @@ def test_the_course_cannot_be_written(batch):
 
 def test_memory_and_disk_beyond_the_limits_fail_inside_the_submission(batch):
     assert "MemoryError" in _printed(batch, "hogs_memory")
-    assert "No space left on device" in _printed(batch, "fills_disk")
+    printed = _printed(batch, "fills_disk")
+    assert "FILLED" not in printed
+    for name, error in (("filler-here", "No space left on device"), ("/tmp/filler-there", "No space left on device"),
+                        ("/filler-root", "Read-only file system"), ("/dev/filler-dev", "Read-only file system"),
+                        ("/dev/shm/filler-shm", "No space left on device")):
+        assert f"{name} {error}" in printed
 
 
 def test_without_bubblewrap_grading_says_so_and_required_refuses(monkeypatch):

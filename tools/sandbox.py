@@ -33,6 +33,7 @@ from pathlib import Path
 
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 INSIDE = Path("/grading")  # where the sandbox sees its files
+SHARED_MEMORY = 64 << 20  # bytes of /dev/shm (POSIX semaphores and shared memory)
 PR_SET_DUMPABLE = 4
 MARKER = "COURSE_SANDBOX_INIT"  # set for nbgrader by the sandbox's PID 1 (see guarded_execute.py)
 TOKEN = "COURSE_SANDBOX_TOKEN"  # a secret of one run, for nbgrader alone: the executed notebook must carry it
@@ -115,13 +116,14 @@ def command(template: Path, submission: Path, settings: dict, limits: Limits) ->
     data = settings.get("data")
     args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000", "--cap-drop", "ALL",
             "--die-with-parent", "--new-session", "--as-pid-1", "--hostname", "grading",
-            *_binds(python), "--proc", "/proc", "--dev", "/dev",
+            *_binds(python), "--proc", "/proc", "--dev", "/dev", "--size", str(SHARED_MEMORY), "--tmpfs", "/dev/shm",
             "--size", str(limits.disk), "--tmpfs", str(INSIDE),
             "--ro-bind", str(template), str(INSIDE / "template"),
             "--ro-bind", str(submission), str(INSIDE / "submission"),
             "--symlink", str(INSIDE / "work" / "tmp"), "/tmp", "--chdir", str(INSIDE)]
     if data and Path(data).is_dir():
         args += ["--ro-bind", data, data]
+    args += ["--remount-ro", "/", "--remount-ro", "/dev"]  # bwrap's own root and /dev are unlimited tmpfs
     return [*args, str(python), "-I", str(INSIDE / "template" / "lib" / "sandbox.py"), "--inside",
             json.dumps(settings)]
 
