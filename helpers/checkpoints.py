@@ -9,6 +9,7 @@ replaces a model that was trained in full.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import tempfile
@@ -22,8 +23,8 @@ from .data import course_folder
 from .settings import smoke_mode
 
 CHECKPOINT_VARIABLE = "COURSE_CHECKPOINTS"
-# Some PyTorch releases (2.11, Colab's in 2026) warn about their own read-only buffers while exporting or saving;
-# the file is fine, so the warning would only alarm students.
+# Some PyTorch releases (2.11, Colab's in 2026) warn about their own read-only buffers while loading an exported
+# file (and may while exporting or saving); the file is fine, so the warning would only alarm students.
 HARMLESS_EXPORT_WARNING = "The given buffer is not writable"
 COLAB_CHECKPOINTS = Path("/content/checkpoints")
 COURSE_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -41,6 +42,14 @@ def checkpoint_path(name: str) -> Path:
     return checkpoint_dir() / f"{name}{'-smoke' if smoke_mode() else ''}.pt2"
 
 
+@contextlib.contextmanager
+def quiet_buffers():
+    """Hide PyTorch's harmless read-only buffer warning (HARMLESS_EXPORT_WARNING), and only that one."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=HARMLESS_EXPORT_WARNING, category=UserWarning)
+        yield
+
+
 def save_module(name: str, module: nn.Module, example: torch.Tensor) -> Path:
     """Export ``module`` in evaluation mode, for inputs shaped like ``example`` with any batch size; return the path.
 
@@ -56,8 +65,7 @@ def save_module(name: str, module: nn.Module, example: torch.Tensor) -> Path:
     handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial.pt2")
     os.close(handle)
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=HARMLESS_EXPORT_WARNING, category=UserWarning)
+        with quiet_buffers():
             program = torch.export.export(module, (example,), dynamic_shapes=({0: batch},), strict=True)
             torch.export.save(program, partial)
         os.replace(partial, path)
@@ -72,7 +80,8 @@ def load_module(name: str, device: torch.device | str = "cpu") -> nn.Module | No
     if not path.exists():
         return None
     try:
-        module = torch.export.load(path).module()
+        with quiet_buffers():
+            module = torch.export.load(path).module()
     except Exception as error:
         raise RuntimeError(f"{path} could not be loaded ({type(error).__name__}: {error}); it may come from another "
                            "version of PyTorch. Run the lesson that saved it again, or delete the file.") from None

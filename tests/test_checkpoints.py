@@ -111,20 +111,24 @@ def test_a_module_that_reads_its_batch_size_with_len_takes_any_batch(folder):
     assert checkpoints.load_module("lesson")(torch.randn(5, 4)).shape == (5, 2, 4, 4)
 
 
-def test_saving_hides_pytorch_s_harmless_buffer_warning_and_no_other(folder, monkeypatch, recwarn):
-    real_save = torch.export.save
+@pytest.mark.parametrize("step", ["save", "load"])
+def test_saving_and_loading_hide_pytorch_s_harmless_buffer_warning_and_no_other(folder, monkeypatch, recwarn, step):
+    real = getattr(torch.export, step)
 
-    def warning_save(program, f, message):
-        warnings.warn(message, UserWarning)
-        real_save(program, f)
+    def warning(message):
+        def warns(*args, **kwargs):
+            warnings.warn(message, UserWarning)  # as torch 2.11's torch.export.load does
+            return real(*args, **kwargs)
+        return warns
 
-    monkeypatch.setattr(torch.export, "save", lambda program, f: warning_save(
-        program, f, "The given buffer is not writable, and PyTorch does not support non-writable tensors."))
+    monkeypatch.setattr(torch.export, step, warning("The given buffer is not writable, and PyTorch does not support "
+                                                    "non-writable tensors."))
     checkpoints.save_module("quiet", nn.Linear(3, 1), torch.randn(2, 3))
-    assert [str(w.message) for w in recwarn] == [] and checkpoints.load_module("quiet") is not None
-    monkeypatch.setattr(torch.export, "save", lambda program, f: warning_save(program, f, "something else"))
+    assert checkpoints.load_module("quiet") is not None and [str(w.message) for w in recwarn] == []
+    monkeypatch.setattr(torch.export, step, warning("something else"))
     with pytest.warns(UserWarning, match="something else"):
         checkpoints.save_module("loud", nn.Linear(3, 1), torch.randn(2, 3))
+        checkpoints.load_module("loud")
 
 
 def test_a_model_trained_in_channels_last_saves_without_warnings_and_computes_the_same(folder, recwarn):
