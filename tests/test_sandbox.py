@@ -308,7 +308,11 @@ def test_the_course_cannot_be_written(batch):
     for path, data in batch.protected.items():
         assert path.read_bytes() == data, f"{path} was changed"
     assert list(batch.root.rglob("planted-by-a-submission")) == []
-    assert _printed(batch, "writes_course").count("cannot") == 5
+    printed = _printed(batch, "writes_course")
+    for path in [batch.root / "grading" / "gradebook.db", batch.root / "nbgrader_config.py"]:
+        assert f"cannot write {path}" in printed
+    for folder in [batch.root, batch.root / "grading", batch.victim.parent]:
+        assert f"cannot plant in {folder}" in printed
 
 
 def test_memory_and_disk_beyond_the_limits_fail_inside_the_submission(batch):
