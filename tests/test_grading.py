@@ -343,3 +343,16 @@ def test_the_worker_environment_is_quiet_smoke_mode_in_scratch_folders(tmp_path,
     assert env["HOME"] == str(tmp_path / "home") and env["PYTHONPATH"] == str(tmp_path / "lib")
     assert env["COURSE_DATA"] == "/data" and "SECRET_TOKEN" not in env
     assert env["COURSE_SMOKE"] == "1" and env["PYTHONWARNINGS"] == "ignore" and env["TQDM_DISABLE"] == "1"
+
+
+def test_a_limit_the_system_refuses_is_skipped_and_the_others_are_set(monkeypatch):
+    set_limits = []
+
+    def setrlimit(kind, values):
+        if kind == sandbox.resource.RLIMIT_DATA:
+            raise ValueError("not allowed here")  # as macOS may answer
+        set_limits.append((kind, values))
+
+    monkeypatch.setattr(sandbox.resource, "setrlimit", setrlimit)
+    sandbox._limit(sandbox.Limits(memory=1 << 30, disk=1 << 20))
+    assert set_limits == [(sandbox.resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)), (sandbox.resource.RLIMIT_CORE, (0, 0))]

@@ -241,10 +241,14 @@ def _environment(work: Path, settings: dict) -> dict[str, str]:
 
 
 def _limit(limits: Limits) -> None:
-    """Per-process limits, inherited by everything the grading run starts."""
-    resource.setrlimit(resource.RLIMIT_DATA, (limits.memory, limits.memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.disk, limits.disk))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    """Per-process limits, inherited by everything the grading run starts (a limit the system refuses to lower,
+    as macOS may, is left as it is)."""
+    for kind, value in ((resource.RLIMIT_DATA, limits.memory), (resource.RLIMIT_FSIZE, limits.disk),
+                        (resource.RLIMIT_CORE, 0)):
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass
 
 
 def _executed(course: Path, settings: dict) -> str | None:
