@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import html
 import re
-import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from sqlalchemy.exc import SAWarning
 
 from course import (HIDDEN_DELIMITERS, ROOT, grade_cells, inside, outside, read, source_path)
 from mistakes import MISTAKES
-from release import answered, nbgrader
+from release import answered, scratch_course
 
 # isort: split
 import grade  # tools/grade.py: course.py puts tools/ on sys.path
@@ -177,12 +176,7 @@ class Batch:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> Batch:
-    root = tmp_path_factory.mktemp("graded_course")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
-    shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "grading").mkdir()
-    nbgrader("generate_assignment", LESSON, cwd=root, check=True, capture_output=True)
+    root = scratch_course(tmp_path_factory.mktemp("graded_course"), [LESSON])
     release = read(root / "notebooks" / LESSON / f"{LESSON}.ipynb")
     complete = answered(LESSON, release)
     made = {"edits_tests": _edits_tests(release, complete), "deletes_tests": _deletes_tests(release, complete),

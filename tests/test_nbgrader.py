@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +18,10 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import (HIDDEN_DELIMITERS, LESSONS, ROOT, grade_cells, inside, outside, read, release_path,
+from course import (HIDDEN_DELIMITERS, LESSONS, grade_cells, inside, outside, read, release_path,
                     solution_cells, source_path)
 from mistakes import MISTAKES, TUNED, Mistake, Tuned, by_exercise
-from release import answered
-from release import nbgrader as run_nbgrader
+from release import answered, scratch_course
 
 # isort: split
 import grade  # tools/grade.py: course.py puts tools/ on sys.path
@@ -32,12 +30,6 @@ pytestmark = pytest.mark.slow
 
 UNTOUCHED, COMPLETE = "untouched", "complete"
 QUICK_MODE_LINE = "This notebook was graded in quick grading mode"
-
-
-def nbgrader(*args: str, cwd: Path) -> str:
-    done = run_nbgrader(*args, cwd=cwd, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stderr
 
 
 @dataclass(frozen=True)
@@ -58,6 +50,7 @@ class GradedLesson:
     root: Path
     exercises: list[str]
     scores: dict[str, dict[str, tuple[float, float]]]  # student -> test cell -> (score, max score)
+    rounds: list[list]  # the wrong answers in student wrong(k)'s copy, for each k
 
     def total(self, student: str) -> tuple[float, float]:
         cells = self.scores[student].values()
@@ -86,9 +79,9 @@ def _with(lesson: str, release: nbformat.NotebookNode, entries: list) -> nbforma
     return notebook
 
 
-def _submissions(lesson: str, release: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+def _submissions(lesson: str, release: nbformat.NotebookNode, rounds: list[list]) -> dict[str, nbformat.NotebookNode]:
     students = {UNTOUCHED: nbformat.from_dict(release), COMPLETE: answered(lesson, release)}
-    for k, group in enumerate(_rounds(_entries(lesson, release))):
+    for k, group in enumerate(rounds):
         students[wrong(k)] = _with(lesson, release, group)
     return students
 
@@ -99,8 +92,7 @@ def wrong(k: int) -> str:
 
 def _graded_entries(graded: GradedLesson, kind: type):
     """(entry, its test cells' scores) for every graded entry of exactly this kind."""
-    release = read(graded.root / "notebooks" / graded.lesson / f"{graded.lesson}.ipynb")
-    for k, group in enumerate(_rounds(_entries(graded.lesson, release))):
+    for k, group in enumerate(graded.rounds):
         for entry in group:
             if type(entry) is kind:
                 scores = graded.scores[wrong(k)]
@@ -110,14 +102,10 @@ def _graded_entries(graded: GradedLesson, kind: type):
 @pytest.fixture(scope="module", params=LESSONS)
 def graded(request, tmp_path_factory) -> GradedLesson:
     lesson = request.param
-    root = tmp_path_factory.mktemp(f"course_{lesson}")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions" / lesson, root / "solutions" / lesson)
-    shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "grading").mkdir()
-    nbgrader("generate_assignment", lesson, cwd=root)
+    root = scratch_course(tmp_path_factory.mktemp(f"course_{lesson}"), [lesson])
     release = read(root / "notebooks" / lesson / f"{lesson}.ipynb")
-    students = _submissions(lesson, release)
+    rounds = _rounds(_entries(lesson, release))
+    students = _submissions(lesson, release, rounds)
     for student, notebook in students.items():
         folder = root / "grading" / "submitted" / student / lesson
         folder.mkdir(parents=True)
@@ -129,7 +117,7 @@ def graded(request, tmp_path_factory) -> GradedLesson:
         for student in students:
             submission = gradebook.find_submission_notebook(lesson, lesson, student)
             scores[student] = {g.name: (g.auto_score, g.max_score) for g in submission.grades if g.cell_type == "code"}
-    return GradedLesson(lesson, root, [c.id for c in solution_cells(release)], scores)
+    return GradedLesson(lesson, root, [c.id for c in solution_cells(release)], scores, rounds)
 
 
 def test_the_committed_student_copy_is_what_nbgrader_generates(graded):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import threading
 from dataclasses import dataclass
@@ -21,8 +20,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import ROOT, read
-from release import answered, nbgrader
+from course import read
+from release import answered, scratch_course
 
 # isort: split
 import grade  # tools/grade.py: course.py puts tools/ on sys.path
@@ -182,11 +181,7 @@ def _with_code(notebook: nbformat.NotebookNode, code: str) -> nbformat.NotebookN
 
 def _course(root: Path) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
     """A temporary course with lesson 01 released; its untouched and complete copies."""
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
-    shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "grading").mkdir()
-    nbgrader("generate_assignment", LESSON, cwd=root, check=True, capture_output=True)
+    scratch_course(root, [LESSON])
     release = read(root / "notebooks" / LESSON / f"{LESSON}.ipynb")
     return release, answered(LESSON, release)
 
@@ -326,7 +321,7 @@ def test_memory_and_disk_beyond_the_limits_fail_inside_the_submission(batch):
 
 
 def test_without_bubblewrap_grading_says_so_and_required_refuses(monkeypatch):
-    monkeypatch.setattr(sandbox, "_AVAILABLE", {"reason": "bubblewrap (bwrap) is not installed"})
+    monkeypatch.setattr(sandbox, "unavailable", lambda: "bubblewrap (bwrap) is not installed")
     line = grade.sandbox_line("auto", LIMITS, None)
     assert line.startswith("no sandbox: bubblewrap (bwrap) is not installed.") and "apt-get install bubblewrap" in line
     with pytest.raises(SystemExit, match="--sandbox required"):

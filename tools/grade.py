@@ -59,7 +59,7 @@ c.Execute.interrupt_on_timeout = True
 c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # The sandbox's proof that the whole notebook ran (tools/sandbox.py): kept until the sandbox has checked it.
-c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {{("language_info", "name"), ("grading_run",)}}
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {{("language_info", "name"), ({signed!r},)}}
 """
 
 
@@ -154,7 +154,7 @@ def template(course: Path, batch: Path, lessons: list[str], timeout: int) -> Non
     smoke-mode checkpoints that later lessons load."""
     root = batch / "template" / "course"
     (root / "grading").mkdir(parents=True)
-    config = (course / "nbgrader_config.py").read_text() + WORKER_CONFIG.format(timeout=timeout)
+    config = (course / "nbgrader_config.py").read_text() + WORKER_CONFIG.format(timeout=timeout, signed=sandbox.SIGNED)
     (root / "nbgrader_config.py").write_text(config)
     shutil.copy(course / "grading" / "gradebook.db", root / "grading" / "gradebook.db")
     for lesson in lessons:

@@ -20,10 +20,8 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import secrets
-import signal
 import time
 from pathlib import Path
 
@@ -31,6 +29,8 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
+
+import sandbox  # tools/sandbox.py, beside this file wherever it runs
 
 GUARDED_MODULES = ("builtins", "math", "operator", "copy", "numpy", "numpy.testing", "torch", "torch.testing",
                    "torch.nn.functional", "helpers.checks")
@@ -87,7 +87,7 @@ def _grading_guard(name, module_names, class_names):
 def sandbox_folder() -> Path | None:
     """The sandbox's writable folder, when this nbgrader runs under the sandbox's PID 1 (tools/sandbox.py): the
     only place where stopping every other process is right."""
-    folder = os.environ.get("COURSE_SANDBOX_INIT")
+    folder = os.environ.get(sandbox.MARKER)
     return Path(folder) if folder and os.getppid() == 1 else None
 
 
@@ -98,9 +98,7 @@ def files_under(folder: Path) -> set[Path]:
 def stop_other_processes() -> None:
     """Stop every process of the sandbox but its PID 1 and this one, until none is left."""
     for _ in range(500):
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
+        if not sandbox.kill_all():
             return
         time.sleep(0.01)
 
@@ -118,13 +116,13 @@ class GuardedExecute(Execute):
         self._dead = False
         folder = sandbox_folder()
         if folder:
-            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE: the kernel may not trace or read nbgrader
-            token = os.environ.pop("COURSE_SANDBOX_TOKEN", "")  # before the kernel starts: it must not inherit it
+            sandbox.not_dumpable()  # the kernel may not trace or read nbgrader
+            token = os.environ.pop(sandbox.TOKEN, "")  # before the kernel starts: it must not inherit it
             before = files_under(folder)
         try:
             nb, resources = super().preprocess(nb, resources, km)
             if folder:
-                nb.metadata["grading_run"] = token  # the whole notebook ran (tools/sandbox.py checks it)
+                nb.metadata[sandbox.SIGNED] = token  # the whole notebook ran (tools/sandbox.py checks it)
             return nb, resources
         finally:
             if folder:

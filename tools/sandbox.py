@@ -16,6 +16,8 @@ This file imports nothing from the course, so that Dask workers on other machine
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
 import json
 import os
 import resource
@@ -81,7 +83,6 @@ def pack(template: Path) -> bytes:
 
 def unpack(archive: bytes, cache: Path = Path(tempfile.gettempdir())) -> Path:
     """The template of ``archive``, unpacked once per machine (keyed by its content)."""
-    import hashlib
     target = cache / f"course-grading-template-{hashlib.sha256(archive).hexdigest()[:16]}"
     if not target.is_dir():
         staging = Path(tempfile.mkdtemp(dir=cache))
@@ -128,22 +129,17 @@ def command(template: Path, submission: Path, settings: dict, limits: Limits) ->
             json.dumps(settings)]
 
 
-_AVAILABLE: dict[str, str | None] = {}
-
-
+@functools.cache
 def unavailable() -> str | None:
     """Why no sandbox can be made here (None when one can): no bwrap, or no user namespaces."""
-    if "reason" not in _AVAILABLE:
-        if shutil.which("bwrap") is None:
-            reason = "bubblewrap (bwrap) is not installed"
-        else:
-            probe = ["bwrap", "--unshare-all", "--unshare-user", "--cap-drop", "ALL", "--die-with-parent",
-                     *_binds(Path(sys.executable)), "--proc", "/proc", "--dev", "/dev", sys.executable, "-I", "-c", ""]
-            done = subprocess.run(probe, capture_output=True, text=True)
-            reason = None if done.returncode == 0 else "bwrap cannot make a sandbox here: " + (
-                done.stderr.strip().splitlines() or ["no reason given"])[-1]
-        _AVAILABLE["reason"] = reason
-    return _AVAILABLE["reason"]
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    probe = ["bwrap", "--unshare-all", "--unshare-user", "--cap-drop", "ALL", "--die-with-parent",
+             *_binds(Path(sys.executable)), "--proc", "/proc", "--dev", "/dev", sys.executable, "-I", "-c", ""]
+    done = subprocess.run(probe, capture_output=True, text=True)
+    if done.returncode == 0:
+        return None
+    return "bwrap cannot make a sandbox here: " + (done.stderr.strip().splitlines() or ["no reason given"])[-1]
 
 
 def run(job: Job, template: Path | bytes, sandbox: str = "auto") -> Result:
@@ -288,19 +284,26 @@ class Watchdog(threading.Thread):
                 if resident <= self.limits.memory:
                     continue
                 self.notes.append(f"more than {self.limits.memory >> 20} MiB of memory in all: the run was stopped")
-            _kill_all()
+            kill_all()
             return
 
 
-def _kill_all() -> None:
+def kill_all() -> bool:
+    """Kill every other process of the sandbox (but its PID 1, as seen from it); whether there was any."""
     try:
-        os.kill(-1, signal.SIGKILL)  # from PID 1: every other process of the sandbox
+        os.kill(-1, signal.SIGKILL)
     except ProcessLookupError:
-        pass
+        return False
+    return True
+
+
+def not_dumpable() -> None:
+    """Nothing else in the sandbox may read or trace this process (its memory, environment and files)."""
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def inside(settings: dict) -> None:
-    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # nothing in the sandbox may read or trace this process
+    not_dumpable()
     limits = Limits(**settings["limits"])
     work = INSIDE / "work"
     course = _prepare(INSIDE / "template", INSIDE / "submission", work, settings)
@@ -318,7 +321,7 @@ def inside(settings: dict) -> None:
             break
     watchdog.done.set()
     while True:  # then stop and reap whatever is left
-        _kill_all()
+        kill_all()
         try:
             os.waitpid(-1, 0)
         except ChildProcessError:
