@@ -1,8 +1,12 @@
 # Short verbs for the course. Each one sets up the virtual environment first if it is missing or out of date.
-#   make lab       open the student notebooks in JupyterLab
+#   make lab       for students: JupyterLab on the student notebooks, with nbgrader's Validate button and none of
+#                  its instructor tools
+#   make instructor   for instructors: JupyterLab on the whole course, with Formgrader, the gradebook (every lesson
+#                  recorded) and a local exchange in grading/ for release, collect and feedback on this machine
 #   make test      run the whole test suite (helpers, lessons in smoke mode, the nbgrader chain)
 #   make bench     measure speed, memory and model quality on $COURSE_DATA into benchmarks/results.json and .md,
-#                  then make release (the figures the README and the lessons state come from that record)
+#                  then make release (the figures the README and the lessons state come from that record);
+#                  make bench LESSONS=06_beyond_elbo measures only the named lessons and keeps the rest of the record
 #   make release   regenerate notebooks/ (student copies) from solutions/: measured figures from benchmarks/results.json,
 #                  Colab badges and setup cells, then nbgrader
 #   make grade     autograde grading/submitted/ in parallel, then feedback and grading/grades.csv, and a summary
@@ -23,7 +27,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test test-oldest release bench bench-grading grade student-edition clean-venv
+.PHONY: lab instructor test test-oldest release bench bench-grading grade student-edition clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run make with PYTHON=/path/to/python3.11")'
@@ -32,7 +36,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_FLAGS)
+	$(BIN)/python tools/lab.py student $(LAB_FLAGS)
+
+instructor: $(STAMP)
+	$(BIN)/python tools/lab.py instructor $(LAB_FLAGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -46,7 +53,7 @@ test-oldest:
 	PATH="$(abspath $(OLDEST))/bin:$$PATH" $(OLDEST)/bin/python -m pytest $(TESTS)
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(LESSONS)
 	$(MAKE) release
 
 release: $(STAMP)

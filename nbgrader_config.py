@@ -24,6 +24,13 @@ c.CourseDirectory.autograded_directory = os.path.join("grading", "autograded")
 c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(course, "grading", "gradebook.db")
 
+# The exchange (release, fetch, submit, collect, feedback) in a folder of this machine, which `make instructor` makes;
+# on a JupyterHub, point Exchange.root and Exchange.cache at the shared exchange instead, and drop assignment_dir.
+c.Exchange.root = os.path.join(course, "grading", "exchange")
+c.Exchange.cache = os.path.join(course, "grading", "exchange-cache")
+# Where the Assignment List of `make instructor` fetches lessons to, as a trial student.
+c.Exchange.assignment_dir = os.path.join(course, "grading", "trial-student")
+
 # Students see "...  # To Do" lines written above each solution block; nbgrader adds nothing of its own.
 c.ClearSolutions.code_stub = {"python": ""}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
@@ -32,6 +39,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 300
 # A test cell a student deleted is put back and run (never left out, which would cost the exercise nothing).
 c.OverwriteCells.add_missing_cells = True
+# Formgrader would show this configuration as JSON on its Manage Assignments page, which it cannot do with the classes
+# below in it (it logs a warning at every visit instead).
+c.FormgradeExtension.debug = False
 # LMS downloads for `nbgrader zip_collect` go to grading/downloaded/<lesson>/archive/ (see the README).
 c.ZipCollectApp.downloaded_directory = os.path.join("grading", "downloaded")
 

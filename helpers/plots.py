@@ -135,7 +135,11 @@ def curves(lines: Mapping[str, Sequence[float]], x: Sequence[float] | None = Non
     if title:
         ax.set_title(title, fontsize=9 if "\n" in title else None)
     ax.grid(alpha=0.3)
-    ax.legend()
+    if levels:  # reference lines cross the whole plot, so no place inside is sure to be free: the legend goes beside it
+        fig.set_figwidth(8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    else:
+        ax.legend()
     fig.tight_layout()
     return _finish(fig)
 

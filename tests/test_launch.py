@@ -1,5 +1,6 @@
 """One-click launches: Colab badges and the Colab setup cell, links that resolve, JupyterLab serving the lessons."""
 
+import json
 import os
 import re
 import socket
@@ -135,7 +136,7 @@ def test_every_link_in_the_readme_and_the_notebooks_points_at_a_file_that_exists
 
 
 @pytest.mark.slow
-def test_jupyterlab_serves_every_student_notebook_without_errors(tmp_path):
+def test_make_lab_serves_every_student_notebook_without_errors_or_instructor_tools(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -144,9 +145,9 @@ def test_jupyterlab_serves_every_student_notebook_without_errors(tmp_path):
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
     with open(log, "w") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
-             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={ROOT / 'notebooks'}"], stdout=output, stderr=subprocess.STDOUT, env=env)
+            [sys.executable, str(ROOT / "tools" / "lab.py"), "student", "--no-browser", "--allow-root", f"--port={port}",
+             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
+            stdout=output, stderr=subprocess.STDOUT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
 
@@ -164,6 +165,12 @@ def test_jupyterlab_serves_every_student_notebook_without_errors(tmp_path):
                 time.sleep(0.5)
         page = get("/lab")
         assert b"JupyterLab" in page and b'"name": "@jupyter/nbgrader"' in page  # nbgrader's lab extension loads
+        config = json.loads(re.search(rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                      page, re.S).group(1))
+        assert {"@jupyter/nbgrader:menu", "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:assignment-list",
+                "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:create-assignment"} <= set(
+                    config["disabledExtensions"]), "students see no instructor tools"
+        assert "@jupyter/nbgrader:validate-assignment" not in config["disabledExtensions"]
         for lesson in LESSONS:
             model = get(f"/api/contents/{lesson}/{lesson}.ipynb")
             assert b'"type": "notebook"' in model or b'"type":"notebook"' in model

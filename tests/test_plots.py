@@ -158,6 +158,16 @@ def test_curves_draw_reference_levels_as_dashed_lines():
     assert [line.get_linestyle() for line in ax.get_lines()[1:]] == ["--", ":"]
 
 
+def test_curves_with_reference_levels_put_the_legend_beside_the_plot_where_no_line_runs_under_it():
+    levels = {"prior samples: 95th percentile": 5.1, "median": 3.9, "5th percentile": 2.8}
+    fig = rendered(plots.curves({"lerp": [3.8, 2.7, 3.7], "slerp": [3.8, 3.7, 3.7]}, x=[0, 0.5, 1], levels=levels))
+    (ax,) = fig.axes
+    legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 > axes.x1, "the legend must not cover the plot, whose reference lines span its whole width"
+    assert legend.x1 <= fig.bbox.x1 and legend.y0 >= fig.bbox.y0, "the legend must fit in the figure"
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["lerp", "slerp", *levels]
+
+
 def test_training_curves_say_when_they_come_from_a_smoke_mode_run(monkeypatch):
     monkeypatch.setenv("COURSE_SMOKE", "1")
     smoke = rendered(plots.curves({"train": [0.05]}, title="MSE")).axes[0].get_title()

@@ -79,6 +79,7 @@ class Submission:
     notebook: nbformat.NotebookNode | None = None
     notes: list[str] = field(default_factory=list)
     timestamp: str | None = None  # nbgrader's timestamp.txt beside the notebook, if any
+    secret: bytes | None = None  # the exchange's submission_secret.txt beside it, which release_feedback needs
     executed: Path | None = None  # the autograded notebook, in the scratch copy
     score: float | None = None
     max_score: float | None = None
@@ -233,6 +234,8 @@ def record(submission: Submission, course: Path, db_url: str) -> None:
     nbformat.write(notebook, folder / f"{submission.lesson}.ipynb")
     if submission.timestamp:
         (folder / "timestamp.txt").write_text(submission.timestamp)
+    if submission.secret is not None:  # generate_feedback copies it on, and release_feedback hashes with it
+        (folder / "submission_secret.txt").write_bytes(submission.secret)
     with Gradebook(db_url) as gradebook:
         graded = gradebook.find_submission_notebook(submission.lesson, submission.lesson, submission.student)
         submission.score, submission.max_score = graded.score, graded.max_score
@@ -345,6 +348,7 @@ def grade(course: Path = ROOT, lessons: list[str] | None = None, workers: int | 
         s.notebook, s.notes = inspect(protected[s.path], expected[s.lesson])
         stamp = protected.get(s.path.parent / "timestamp.txt")
         s.timestamp = stamp.decode().strip() if stamp else None
+        s.secret = protected.get(s.path.parent / "submission_secret.txt")
     runnable = [s for s in submissions if s.notebook is not None]
     with tempfile.TemporaryDirectory(prefix="course-grading-") as folder:
         batch = Path(folder)
