@@ -21,6 +21,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 SMOKE_EPOCHS = 1
 SMOKE_TRAIN_IMAGES = 1024
 SMOKE_TEST_IMAGES = 512
+# What smoke mode keeps of an evaluation that costs much per image (thousands of samples of z for each image).
+SMOKE_EVALUATION_IMAGES = 32
 
 
 def smoke_mode() -> bool:
@@ -46,6 +48,14 @@ def trained_result(text: str) -> str:
     is never read as the lesson's result; in full mode the text is returned unchanged.
     """
     return f"{text} {SMOKE_NOTE}" if smoke_mode() else text
+
+
+def evaluation_images(full: int) -> int:
+    """How many test images a costly evaluation uses: ``full`` in full mode, at most ``SMOKE_EVALUATION_IMAGES``
+    in smoke mode."""
+    if full < 1:
+        raise ValueError(f"an evaluation needs at least one image; got {full}.")
+    return min(full, SMOKE_EVALUATION_IMAGES) if smoke_mode() else full
 
 
 def headless() -> bool:

@@ -106,3 +106,13 @@ def test_the_report_adds_the_grading_figures_when_there_are_some():
 def test_the_data_is_named_by_its_image_counts():
     assert run.data_record(60_000, 10_000) == {"training images": 60_000, "test images": 10_000, "name": "full MNIST"}
     assert run.data_record(8_000, 2_000)["name"] == "a subset of MNIST, not full MNIST"
+
+
+def test_the_report_names_lessons_measured_before_the_record_date():
+    assert "Measured earlier" not in run.report(RESULTS)
+    mixed = {**RESULTS, "date": "2026-02-01",
+             "lessons": {"01_autoencoder": {**RESULTS["lessons"]["01_autoencoder"], "date": "2026-01-01"},
+                         "04_conv_vae": {**RESULTS["lessons"]["04_conv_vae"], "date": "2026-02-01"}}}
+    text = run.report(mixed)
+    assert "on 2026-02-01. Measured earlier on the same machine and data: 01_autoencoder on 2026-01-01." in text
+

@@ -169,6 +169,43 @@ CLAIMS = {
         lambda: _mean("05_interpolation", "KL, beta 4") < _mean("05_interpolation", "KL, beta 1")
         and _mean("05_interpolation", "dimensions under 0.1 nats, beta 4")
         > _mean("05_interpolation", "dimensions under 0.1 nats, beta 1"),
+    "lesson 6: the previous-pixel model alone is within 5 nats of the plain VAE's bound":
+        lambda: abs(_mean("06_beyond_elbo", "previous pixels alone, -log p(x)")
+                    - _mean("06_beyond_elbo", "plain decoder, negative ELBO")) < 5,
+    "lesson 6: with beta = 1 the pixel decoder's code collapses (under 5 nats, most dimensions under 0.1 nats) "
+    "while its bound beats the plain VAE's":
+        lambda: _mean("06_beyond_elbo", "pixel decoder, beta = 1, KL") < 5
+        and _mean("06_beyond_elbo", "pixel decoder, beta = 1, dimensions over 0.1 nats") <= 8
+        and _mean("06_beyond_elbo", "plain decoder, dimensions over 0.1 nats") == 16
+        and _mean("06_beyond_elbo", "pixel decoder, beta = 1, negative ELBO")
+        < _mean("06_beyond_elbo", "plain decoder, negative ELBO"),
+    "lesson 6: after this short run the active units still count (nearly) every dimension of the collapsed model":
+        lambda: _mean("06_beyond_elbo", "pixel decoder, beta = 1, active units")
+        > 2 * _mean("06_beyond_elbo", "pixel decoder, beta = 1, dimensions over 0.1 nats"),
+    "lesson 6: warm-up and free bits bring the code back in every dimension, with a better reconstruction, and "
+    "warm-up gives the best bound of the three":
+        lambda: all(_mean("06_beyond_elbo", f"pixel decoder, {fix}, KL") > 2 * _mean("06_beyond_elbo",
+                                                                                    "pixel decoder, beta = 1, KL")
+                    and _mean("06_beyond_elbo", f"pixel decoder, {fix}, dimensions over 0.1 nats") == 16
+                    and _mean("06_beyond_elbo", f"pixel decoder, {fix}, reconstruction")
+                    < _mean("06_beyond_elbo", "pixel decoder, beta = 1, reconstruction")
+                    for fix in ("warm-up", "free bits"))
+        and _mean("06_beyond_elbo", "pixel decoder, warm-up, negative ELBO") < min(
+            _mean("06_beyond_elbo", f"pixel decoder, {fix}, negative ELBO") for fix in ("beta = 1", "free bits")),
+    "lesson 6: the importance-weighted bound tightens with k, more from 1 to 10 than from 100 to 1000":
+        lambda: _mean("06_beyond_elbo", "-L_1") > _mean("06_beyond_elbo", "-L_10") > _mean("06_beyond_elbo", "-L_100")
+        > _mean("06_beyond_elbo", "-L_1000")
+        and _mean("06_beyond_elbo", "-L_1") - _mean("06_beyond_elbo", "-L_10")
+        > _mean("06_beyond_elbo", "-L_100") - _mean("06_beyond_elbo", "-L_1000"),
+    "lesson 6: refining q closes the amortisation gap, which is larger than the approximation gap left":
+        lambda: _mean("06_beyond_elbo", "amortisation gap") > _mean("06_beyond_elbo", "approximation gap") > 0,
+    "lesson 6: decoded means are greyer than the digits, the more so the larger sigma, whose codes carry less":
+        lambda: _mean("06_beyond_elbo", "greyness, test images") < min(
+            _mean("06_beyond_elbo", f"greyness, {name}") for name in ("Bernoulli mean", "sigma 0.05"))
+        and _mean("06_beyond_elbo", "greyness, sigma 0.05") < _mean("06_beyond_elbo", "greyness, sigma 0.15")
+        < _mean("06_beyond_elbo", "greyness, sigma 0.4")
+        and _mean("06_beyond_elbo", "KL, sigma 0.05") > _mean("06_beyond_elbo", "KL, sigma 0.15")
+        > _mean("06_beyond_elbo", "KL, sigma 0.4"),
     "the whole course runs within 15 minutes in full mode, and no lesson takes more than 4":
         lambda: RECORD["course"]["full seconds"] <= 15 * 60
         and all(runs["full"]["seconds"] <= 4 * 60 for runs in RECORD["lessons"].values()),

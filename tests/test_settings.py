@@ -72,3 +72,12 @@ def test_trained_result_notes_smoke_mode_and_leaves_full_mode_alone(clean_env):
     clean_env.setenv(settings.SMOKE_VARIABLE, "1")
     noted = settings.trained_result("ELBO 100.0 nats")
     assert noted.startswith("ELBO 100.0 nats ") and "smoke mode" in noted and "full mode" in noted
+
+
+def test_costly_evaluations_use_all_their_images_in_full_mode_and_a_few_in_smoke_mode(clean_env):
+    assert settings.evaluation_images(1000) == 1000
+    clean_env.setenv(settings.SMOKE_VARIABLE, "1")
+    assert settings.evaluation_images(1000) == settings.SMOKE_EVALUATION_IMAGES < 1000
+    assert settings.evaluation_images(5) == 5
+    with pytest.raises(ValueError, match="at least one image"):
+        settings.evaluation_images(0)
