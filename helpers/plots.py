@@ -113,7 +113,7 @@ def latent_scatter(codes: torch.Tensor, labels: torch.Tensor, dims: int = 2, tit
 
 def curves(lines: Mapping[str, Sequence[float]], x: Sequence[float] | None = None, xlabel: str = "epoch",
            ylabel: str = "loss", logy: bool = False, title: str | None = None,
-           levels: Mapping[str, float] | None = None) -> Figure:
+           levels: Mapping[str, float] | None = None, logx: bool = False) -> Figure:
     """One line per named series, e.g. ``{"train": [...], "test": [...]}``, against ``x`` (default 1, 2, 3, ...).
 
     ``levels`` adds dashed horizontal reference lines, e.g. ``{"typical value": 4.0}``.
@@ -130,6 +130,8 @@ def curves(lines: Mapping[str, Sequence[float]], x: Sequence[float] | None = Non
     ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
     if settings.smoke_mode() and xlabel == "epoch":  # a one-epoch run has no curve to read
         title = f"{title or 'loss per epoch'}\n{settings.SMOKE_NOTE}"
     if title:
@@ -220,3 +222,26 @@ def animation(frames: torch.Tensor, interval: int = 80, title: str | None = None
     page = player.to_jshtml(default_mode="reflect")
     plt.close(fig)
     return HTML(page)
+
+
+def bars(groups: Mapping[str, Sequence[float]], xlabel: str = "", ylabel: str = "", title: str | None = None) -> Figure:
+    """Grouped bars: one colour per named series, e.g. ``{"model A": kl_per_dimension, ...}``, side by side at
+    positions 0, 1, 2, ... (all series need the same length)."""
+    lengths = {len(values) for values in groups.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"every series needs the same number of values; got {sorted(lengths)}.")
+    positions = np.arange(lengths.pop())
+    width = 0.8 / len(groups)
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(positions) * max(1, len(groups) / 2)), 3.5))
+    for index, (name, values) in enumerate(groups.items()):
+        values = torch.as_tensor(values).detach().float().cpu().numpy()
+        ax.bar(positions + (index - (len(groups) - 1) / 2) * width, values, width, label=name)
+    ax.set_xticks(positions)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend()
+    fig.tight_layout()
+    return _finish(fig)

@@ -175,3 +175,22 @@ def test_training_curves_say_when_they_come_from_a_smoke_mode_run(monkeypatch):
     assert rendered(plots.curves({"norm": [3.0]}, x=[0.5], xlabel="t")).axes[0].get_title() == ""
     monkeypatch.setenv("COURSE_SMOKE", "0")
     assert rendered(plots.curves({"train": [0.05, 0.04]}, title="MSE")).axes[0].get_title() == "MSE"
+
+
+def test_bars_draw_one_bar_per_value_of_each_series_side_by_side():
+    fig = rendered(plots.bars({"a": torch.tensor([1.0, 2.0, 3.0]), "b": [0.5, 0.0, 4.0]}, xlabel="dimension",
+                              ylabel="KL", title="KL"))
+    ax = fig.axes[0]
+    heights = sorted(round(patch.get_height(), 3) for patch in ax.patches)
+    assert heights == [0.0, 0.5, 1.0, 2.0, 3.0, 4.0]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["a", "b"]
+    centres = sorted(patch.get_x() + patch.get_width() / 2 for patch in ax.patches)
+    assert len(set(round(c, 6) for c in centres)) == 6  # no two bars on top of each other
+    with pytest.raises(ValueError, match="same number of values"):
+        plots.bars({"a": [1.0, 2.0], "b": [1.0]})
+
+
+def test_curves_can_use_a_log_scale_for_x():
+    ax = rendered(plots.curves({"bound": [90.0, 89.0, 88.5]}, x=[1, 10, 100], xlabel="k", logx=True)).axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "linear"
+
