@@ -315,10 +315,14 @@ def test_formgrader_opens_the_source_of_a_lesson(instructor, page):
     expect(page.locator(".jp-BreadCrumbs")).to_contain_text(f"solutions/{lesson}")
     page.locator(".jp-DirListing-item", has_text=f"{lesson}.ipynb").dblclick()
     page.wait_for_function(f"""() => {{ const w = window.jupyterapp.shell.currentWidget;
-        return w?.context?.path === 'solutions/{lesson}/{lesson}.ipynb' && w.context.isReady; }}""")
+        return w?.context?.path === 'solutions/{lesson}/{lesson}.ipynb' && w.context.isReady
+            && w.sessionContext.session?.kernel?.status === 'idle'; }}""", timeout=120_000)
     source = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.toJSON()")
     assert any("### BEGIN HIDDEN TESTS" in "".join(cell["source"]) for cell in source["cells"])
-    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current")).to_contain_text(f"{lesson}.ipynb")
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current")
+    expect(tab).to_contain_text(f"{lesson}.ipynb")
+    time.sleep(3)  # as for students: the source opens unmodified once its kernel has said what it runs
+    expect(tab).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"))
 
 
 def test_release_fetch_submit_collect_grade_and_feedback_on_one_machine(instructor, page):

@@ -9,9 +9,9 @@ instructor  JupyterLab on the whole course folder, with every nbgrader tool work
             Formgrader's release, collect and feedback, and the Assignment List fetches and submits as a trial student
             whose folder is ``grading/trial-student/``.
 
-Both start in the course folder, where nbgrader reads ``nbgrader_config.py``, and put ``tools/jupyter/course``
-(and for students ``tools/jupyter/student``) first on JUPYTER_CONFIG_PATH; nothing in the environment's own Jupyter
-settings is changed.
+Both start in the course folder, where nbgrader reads ``nbgrader_config.py``, and put ``tools/jupyter/course`` (lessons
+open unmodified; no news feed is fetched) and for students ``tools/jupyter/student`` first on JUPYTER_CONFIG_PATH;
+nothing in the environment's own Jupyter settings is changed.
 
 Usage: ``python tools/lab.py student|instructor [--course DIR] [jupyter lab options ...]``
 """
@@ -34,8 +34,9 @@ from release import nbgrader  # noqa: E402
 CONFIG = TOOLS / "jupyter"
 ROLES = {"student": ["student", "course"], "instructor": ["course"]}
 # What nbgrader_config.py names: the local exchange, its cache and the trial student's folder, all under grading/.
-EXCHANGE, CACHE, TRIAL_STUDENT = Path("grading", "exchange"), Path("grading", "exchange-cache"), Path(
-    "grading", "trial-student")
+EXCHANGE = Path("grading", "exchange")
+CACHE = Path("grading", "exchange-cache")
+TRIAL_STUDENT = Path("grading", "trial-student")
 TRIAL_STUDENT_CONFIG = '''\
 # Written by tools/lab.py (make instructor). The Assignment List fetches lessons into this folder, as a student
 # would; nbgrader reads its settings here, and they are the course's.
