@@ -44,10 +44,10 @@ SMOKE_NOTE = "[smoke mode: a quick run, so this figure is not the lesson's resul
 def trained_result(text: str) -> str:
     """``text`` as a notebook should print a figure that only means something after full training.
 
-    In smoke mode the text gets ``SMOKE_NOTE`` after it, so that a number from a one-epoch run on a slice of the data
-    is never read as the lesson's result; in full mode the text is returned unchanged.
+    In smoke mode the text gets ``SMOKE_NOTE`` on a line of its own after it, so that a number from a one-epoch run
+    on a slice of the data is never read as the lesson's result; in full mode the text is returned unchanged.
     """
-    return f"{text} {SMOKE_NOTE}" if smoke_mode() else text
+    return f"{text}\n{SMOKE_NOTE}" if smoke_mode() else text
 
 
 def evaluation_images(full: int) -> int:

@@ -192,11 +192,10 @@ CLAIMS = {
                     for fix in ("warm-up", "free bits"))
         and _mean("06_beyond_elbo", "pixel decoder, warm-up, negative ELBO") < min(
             _mean("06_beyond_elbo", f"pixel decoder, {fix}, negative ELBO") for fix in ("beta = 1", "free bits")),
-    "lesson 6: the importance-weighted bound tightens with k, more from 1 to 10 than from 100 to 1000":
-        lambda: _mean("06_beyond_elbo", "-L_1") > _mean("06_beyond_elbo", "-L_10") > _mean("06_beyond_elbo", "-L_100")
-        > _mean("06_beyond_elbo", "-L_1000")
-        and _mean("06_beyond_elbo", "-L_1") - _mean("06_beyond_elbo", "-L_10")
-        > _mean("06_beyond_elbo", "-L_100") - _mean("06_beyond_elbo", "-L_1000"),
+    "lesson 6: the importance-weighted bound tightens with k, and each tenfold k gains less than the one before":
+        lambda: _mean("06_beyond_elbo", "-L_1") - _mean("06_beyond_elbo", "-L_10")
+        > _mean("06_beyond_elbo", "-L_10") - _mean("06_beyond_elbo", "-L_100")
+        > _mean("06_beyond_elbo", "-L_100") - _mean("06_beyond_elbo", "-L_1000") > 0,
     "lesson 6: refining q closes the amortisation gap, which is larger than the approximation gap left":
         lambda: _mean("06_beyond_elbo", "amortisation gap") > _mean("06_beyond_elbo", "approximation gap") > 0,
     "lesson 6: decoded means are greyer than the digits, the more so the larger sigma, whose codes carry less":

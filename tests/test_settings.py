@@ -71,7 +71,8 @@ def test_trained_result_notes_smoke_mode_and_leaves_full_mode_alone(clean_env):
     assert settings.trained_result("ELBO 100.0 nats") == "ELBO 100.0 nats"
     clean_env.setenv(settings.SMOKE_VARIABLE, "1")
     noted = settings.trained_result("ELBO 100.0 nats")
-    assert noted.startswith("ELBO 100.0 nats ") and "smoke mode" in noted and "full mode" in noted
+    assert noted.startswith("ELBO 100.0 nats\n") and "smoke mode" in noted and "full mode" in noted
+    assert all(len(line) <= 120 for line in noted.splitlines()), "the note must fit a normal-width output, alone"
 
 
 def test_costly_evaluations_use_all_their_images_in_full_mode_and_a_few_in_smoke_mode(clean_env):
