@@ -284,6 +284,13 @@ def cpu_name() -> str:
         return platform.processor() or platform.machine()
 
 
+def checkpoints_read(lesson: str) -> list[str]:
+    """The lessons whose saved models ``lesson`` loads (``checkpoints.load_module("04_conv_vae_encoder", ...)``)."""
+    notebook = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
+    source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    return [earlier for earlier in lessons() if earlier < lesson and f'load_module("{earlier}_' in source]
+
+
 def main(only: list[str]) -> None:
     unknown = sorted(set(only) - set(lessons()))
     if unknown:
@@ -303,6 +310,11 @@ def main(only: list[str]) -> None:
     }
     measured = only or lessons()
     if only:  # the rest of the record stays, if it describes the same machine, data and seeds
+        for lesson in only:
+            missing = sorted(set(checkpoints_read(lesson)) - set(only))
+            if missing:
+                raise SystemExit(f"{lesson} runs the models that {', '.join(missing)} saves: name them too, so that "
+                                 "it explores the model of its own seed.")
         for key in ("machine", "versions", "data", "seeds"):
             if previous.get(key) != results[key]:
                 raise SystemExit(f"benchmarks/results.json was measured with another {key} ({previous.get(key)!r}, "

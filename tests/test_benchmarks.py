@@ -116,3 +116,8 @@ def test_the_report_names_lessons_measured_before_the_record_date():
     text = run.report(mixed)
     assert "on 2026-02-01. Measured earlier on the same machine and data: 01_autoencoder on 2026-01-01." in text
 
+
+def test_a_lesson_knows_which_lessons_it_loads_saved_models_from():
+    assert run.checkpoints_read("05_interpolation") == ["04_conv_vae"]
+    assert run.checkpoints_read("06_beyond_elbo") == [] and run.checkpoints_read("04_conv_vae") == []
+
